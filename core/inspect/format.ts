@@ -30,7 +30,7 @@ export function formatInspect(r: InspectReport): string {
   lines.push(`  KV cache       ${r.kv.layers} layers x ${r.kv.kvHeads} KV heads x ${r.kv.headDim} head dim, context ${r.contextWindow}`);
   lines.push('');
   lines.push('  runtime memory estimate (weights + KV cache at the full context window)');
-  const w = Math.max(...r.estimates.map((e) => e.quantization.length));
+  const w = Math.max('quantization'.length, ...r.estimates.map((e) => e.quantization.length));
   lines.push(`    ${'quantization'.padEnd(w + 2)}${'weights'.padStart(10)}${'KV cache'.padStart(11)}${'total'.padStart(11)}`);
   for (const e of r.estimates) {
     lines.push(`    ${e.quantization.padEnd(w + 2)}${formatBytes(e.weightBytes).padStart(10)}${formatBytes(e.kvCacheBytes).padStart(11)}${formatBytes(e.totalBytes).padStart(11)}`);
