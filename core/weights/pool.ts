@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Job, JobResult, runJob } from './job';
+
+/**
+ * Runs quantizer jobs on worker threads (or inline when threads <= 1). Workers need JavaScript: from the
+ * built package the worker is dist/…/quant-worker.js; from TypeScript sources (jest, ts-node) it is the .ts
+ * file loaded through @swc-node/register.
+ */
+export interface JobRunner {
+  run(job: Job): Promise<JobResult>;
+  close(): Promise<void>;
+}
+
+export function createJobRunner(threads: number): JobRunner {
+  if (threads <= 1) {
+    return { run: async (job) => runJob(job), close: async () => undefined };
+  }
+  return new WorkerPool(threads);
+}
+
+function spawnWorker(): Worker {
+  const js = path.join(__dirname, 'quant-worker.js');
+  if (fs.existsSync(js) && __filename.endsWith('.js')) return new Worker(js);
+  const ts = path.join(__dirname, 'quant-worker.ts');
+  return new Worker(`require('@swc-node/register'); require(${JSON.stringify(ts)});`, { eval: true });
+}
+
+class WorkerPool implements JobRunner {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly queue: { job: Job; resolve: (r: JobResult) => void; reject: (e: Error) => void }[] = [];
+  private readonly busy = new Map<Worker, { resolve: (r: JobResult) => void; reject: (e: Error) => void }>();
+
+  constructor(threads: number) {
+    for (let i = 0; i < threads; i++) {
+      const w = spawnWorker();
+      w.on('message', (r: JobResult) => {
+        const p = this.busy.get(w)!;
+        this.busy.delete(w);
+        w.unref(); // an idle worker must not keep the process alive
+        this.idle.push(w);
+        p.resolve(r);
+        this.pump();
+      });
+      w.on('error', (e) => {
+        const p = this.busy.get(w);
+        this.busy.delete(w);
+        if (p) p.reject(e);
+      });
+      w.unref();
+      this.all.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  run(job: Job): Promise<JobResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.idle.length && this.queue.length) {
+      const w = this.idle.pop()!;
+      const { job, resolve, reject } = this.queue.shift()!;
+      this.busy.set(w, { resolve, reject });
+      w.ref();
+      w.postMessage(job, [job.src]);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.terminate()));
+  }
+}

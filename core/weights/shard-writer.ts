@@ -1,0 +1,147 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ShardRecord, TensorRecord } from './tensor-cache-json';
+
+/** TVM's shard capacity (spec §4.3). */
+export const SHARD_CAP = 32 * 2 ** 20;
+
+export interface TensorSink {
+  write(chunk: Uint8Array): void;
+  end(): void;
+}
+
+interface OpenShard {
+  index: number;
+  tmp: string;
+  fd: number;
+  md5: crypto.Hash;
+  size: number;
+  records: TensorRecord[];
+}
+
+/**
+ * Packs encoded tensors into `params_shard_{k}.bin` exactly as TVM's dump_tensor_cache does (spec §4.3):
+ * a pending buffer that is flushed when the next tensor would reach 32 MiB, except that a tensor of
+ * 16 MiB or more that does not fit is written alone at once (the pending buffer keeps accumulating).
+ * Big tensors stream to their shard chunk by chunk, so memory stays bounded by the shard cap.
+ * Shards are written under temp names and only renamed into place by `commit`.
+ */
+export class ShardWriter {
+  private readonly pending = Buffer.allocUnsafe(SHARD_CAP);
+  private pendingLen = 0;
+  private pendingRecords: TensorRecord[] = [];
+  private nextIndex = 0;
+  private readonly done: { shard: ShardRecord; tmp: string }[] = [];
+  private readonly temps = new Set<string>();
+  private busy = false;
+
+  constructor(private readonly outDir: string) {
+    fs.mkdirSync(outDir, { recursive: true });
+  }
+
+  /** Start one tensor of `nbytes` encoded bytes; write exactly that many bytes to the sink, then end it. */
+  add(record: Omit<TensorRecord, 'byteOffset' | 'format'>): TensorSink {
+    if (this.busy) throw new Error('ShardWriter.add: previous tensor not ended');
+    this.busy = true;
+    const D = record.nbytes;
+    let written = 0;
+    const check = () => {
+      this.busy = false;
+      if (written !== D) throw new Error(`ShardWriter: ${record.name} declared ${D} bytes, got ${written}`);
+    };
+    const full: TensorRecord = { name: record.name, shape: record.shape, dtype: record.dtype, format: 'f32-to-bf16', nbytes: D, byteOffset: 0 };
+    if (this.pendingLen + D >= SHARD_CAP) {
+      if (2 * D >= SHARD_CAP) {
+        const shard = this.openShard();
+        shard.records.push(full);
+        return {
+          write: (c) => {
+            written += c.byteLength;
+            this.writeShard(shard, c);
+          },
+          end: () => {
+            check();
+            this.closeShard(shard);
+          },
+        };
+      }
+      this.flushPending();
+    }
+    full.byteOffset = this.pendingLen;
+    this.pendingRecords.push(full);
+    return {
+      write: (c) => {
+        if (written + c.byteLength > D) throw new Error(`ShardWriter: ${record.name} overflows its ${D} bytes`);
+        this.pending.set(c, this.pendingLen + written);
+        written += c.byteLength;
+      },
+      end: () => {
+        check();
+        this.pendingLen += D;
+      },
+    };
+  }
+
+  /** Flush what is pending and return the shard records in writing order. */
+  finish(): ShardRecord[] {
+    this.flushPending();
+    return this.done.map((d) => d.shard);
+  }
+
+  /**
+   * Move the shards into place: first remove the old cache JSONs (so no stale index ever describes new
+   * shards), then rename every shard and delete leftover higher-numbered shards of an earlier run.
+   * The caller writes the new JSON files last.
+   */
+  commit(staleJsonNames: string[]): void {
+    for (const n of staleJsonNames) fs.rmSync(path.join(this.outDir, n), { force: true });
+    for (const d of this.done) {
+      fs.renameSync(d.tmp, path.join(this.outDir, d.shard.dataPath));
+      this.temps.delete(d.tmp);
+    }
+    for (const f of fs.readdirSync(this.outDir)) {
+      const m = /^params_shard_(\d+)\.bin$/.exec(f);
+      if (m && Number(m[1]) >= this.done.length) fs.rmSync(path.join(this.outDir, f), { force: true });
+    }
+  }
+
+  /** Remove every temp file (after an error). */
+  abort(): void {
+    for (const t of this.temps) fs.rmSync(t, { force: true });
+    this.temps.clear();
+  }
+
+  private flushPending(): void {
+    if (this.pendingLen === 0) return;
+    const shard = this.openShard();
+    shard.records = this.pendingRecords;
+    this.writeShard(shard, this.pending.subarray(0, this.pendingLen));
+    this.closeShard(shard);
+    this.pendingLen = 0;
+    this.pendingRecords = [];
+  }
+
+  private openShard(): OpenShard {
+    const index = this.nextIndex++;
+    const tmp = path.join(this.outDir, `.tmp-params_shard_${index}.bin-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    this.temps.add(tmp);
+    return { index, tmp, fd: fs.openSync(tmp, 'w'), md5: crypto.createHash('md5'), size: 0, records: [] };
+  }
+
+  private writeShard(shard: OpenShard, data: Uint8Array): void {
+    let off = 0;
+    while (off < data.byteLength) off += fs.writeSync(shard.fd, data, off, data.byteLength - off);
+    shard.md5.update(data);
+    shard.size += data.byteLength;
+  }
+
+  private closeShard(shard: OpenShard): void {
+    fs.fsyncSync(shard.fd);
+    fs.closeSync(shard.fd);
+    this.done.push({
+      tmp: shard.tmp,
+      shard: { dataPath: `params_shard_${shard.index}.bin`, format: 'raw-shard', nbytes: shard.size, records: shard.records, md5sum: shard.md5.digest('hex') },
+    });
+  }
+}
