@@ -1,0 +1,153 @@
+/**
+ * `compile`: mlc-chat-config.json + device + opt level -> one native library and its manifest.
+ *   config resolution (config.ts) -> architecture dims (lower/archs) -> static plan (lower/lower.ts)
+ *   -> C++ (render/) -> g++ (toolchain/gxx.ts) -> <lib> + <lib>.json, both written atomically.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { NxMlcError } from '../support/errors';
+import { writeFileAtomic } from '../support/atomic';
+import { parseOverrides, resolveCompileConfig } from './config';
+import { resolveDevice } from './targets';
+import { compilerArch } from './lower/archs/registry';
+import { quantScheme, TVM_DTYPE } from './lower/quant';
+import { lowerModel } from './lower/lower';
+import { renderLibraryCpp } from './render/library-cpp';
+import { buildSharedLibrary, gxxFlags, type OptLevel } from './toolchain/gxx';
+import type { Plan } from './lower/plan';
+
+export interface CompileOptions {
+  /** mlc-chat-config.json, or the directory holding it. */
+  chatConfigPath: string;
+  /** MLC --device: cpu (alias llvm; cpu:native for -march=native). Other targets fail clearly. */
+  device?: string;
+  opt?: OptLevel | string;
+  /** "context_window_size=4096;prefill_chunk_size=512", or the same as an object. */
+  overrides?: string | Record<string, number>;
+  /** Library path (…/model-cpu.so); the manifest is written next to it as <lib>.json. */
+  output: string;
+  /** Also write the generated C++ here (debugging, golden snapshots). */
+  debugDumpDir?: string;
+}
+
+export interface CompileResult {
+  library: string;
+  manifest: string;
+  metadata: Record<string, unknown>;
+  cacheHit: boolean;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** The repository/package root that holds native/ (works from sources and from dist/). */
+export function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'native', 'include', 'nxmlc_abi.h'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new NxMlcError('native/ sources not found next to the nx-mlc package', { fix: 'reinstall nx-mlc' });
+    dir = up;
+  }
+}
+
+export function compilerVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8'));
+    return `nx-mlc ${pkg.version}`;
+  } catch {
+    return 'nx-mlc unknown';
+  }
+}
+
+/** Stable JSON (sorted keys) for hashing. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function normalizeOpt(opt: string | undefined): OptLevel {
+  const o = (opt ?? 'O2').toUpperCase();
+  if (o === 'O0' || o === 'O1' || o === 'O2' || o === 'O3') return o;
+  throw new NxMlcError(`unsupported --opt "${opt}"`, { field: 'opt', fix: 'use O0, O1, O2 (default) or O3' });
+}
+
+export interface LoweredLibrary {
+  plan: Plan;
+  source: string;
+  metadata: Record<string, unknown>;
+}
+
+/** Everything up to the C++ source, without touching the disk (used by compile and by tests). */
+export function lowerToCpp(chatConfigPath: string, overrides: Record<string, number>, opt: OptLevel = 'O2'): LoweredLibrary {
+  const cfg = resolveCompileConfig(chatConfigPath, overrides);
+  const arch = compilerArch(cfg.modelType, cfg.file);
+  const q = quantScheme(cfg.quantization, cfg.file);
+  const dims = arch.dims(cfg.modelConfig, cfg.file);
+  const plan = lowerModel(dims, arch.names, q, { gemv: opt !== 'O0' });
+  const renderOpts = { parallel: opt !== 'O0', vectorize: opt !== 'O0' };
+  const first = renderLibraryCpp(plan, { metadataJson: '{}', vocab: dims.vocab, contextWindow: dims.contextWindow, prefillChunk: dims.prefillChunk }, renderOpts);
+  const kernels: Record<string, string> = {};
+  for (const [name, src] of first.kernels) kernels[name] = sha256(src);
+  const metadata: Record<string, unknown> = {
+    abi_version: 1,
+    model_type: cfg.modelType,
+    quantization: cfg.quantization,
+    target: 'cpu',
+    model_config: cfg.modelConfig,
+    model_config_hash: sha256(canonical(cfg.modelConfig)),
+    vocab_size: dims.vocab,
+    active_vocab_size: cfg.activeVocabSize,
+    context_window_size: dims.contextWindow,
+    prefill_chunk_size: dims.prefillChunk,
+    sliding_window_size: dims.slidingWindowSize,
+    params: plan.params.map((p) => ({ name: p.name, shape: p.shape, dtype: TVM_DTYPE[p.dtype] })),
+    compiler_version: compilerVersion(),
+    kernels,
+  };
+  const { source } = renderLibraryCpp(plan, { metadataJson: JSON.stringify(metadata), vocab: dims.vocab, contextWindow: dims.contextWindow, prefillChunk: dims.prefillChunk }, renderOpts);
+  return { plan, source, metadata };
+}
+
+export function compile(opts: CompileOptions): CompileResult {
+  const device = resolveDevice(opts.device ?? 'cpu');
+  const opt = normalizeOpt(opts.opt);
+  const overrides = parseOverrides(opts.overrides);
+  const lowered = lowerToCpp(opts.chatConfigPath, overrides, opt);
+  const root = packageRoot();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-mlc-compile-'));
+  try {
+    const genFile = path.join(work, 'model.cpp');
+    fs.writeFileSync(genFile, lowered.source);
+    if (opts.debugDumpDir) writeFileAtomic(path.join(opts.debugDumpDir, 'model.cpp'), lowered.source);
+    const flags = gxxFlags(opt, device.variant);
+    const output = path.resolve(opts.output);
+    const build = buildSharedLibrary({
+      sources: [genFile, path.join(root, 'native', 'cpu', 'nx_runtime.cpp')],
+      includeDirs: [path.join(root, 'native', 'include'), path.join(root, 'native', 'cpu')],
+      flags,
+      output,
+    });
+    const manifest = {
+      ...lowered.metadata,
+      build: {
+        device: opts.device ?? 'cpu',
+        variant: device.variant,
+        opt,
+        command: build.command.map((a) => (a === genFile ? '<generated>/model.cpp' : a)),
+        toolchain: build.compiler.version,
+        source_sha256: sha256(lowered.source),
+        build_sha256: build.buildHash,
+      },
+    };
+    const manifestPath = `${output}.json`;
+    writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2));
+    return { library: output, manifest: manifestPath, metadata: lowered.metadata, cacheHit: build.cacheHit };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Target registry, as data: every `--device` MLC accepts maps to one entry. Only `cpu` is built
+ * today; the others are recognised so that a user gets a clear "not built yet" instead of a guess.
+ */
+import { NxMlcError } from '../support/errors';
+
+export interface TargetSpec {
+  name: string;
+  /** Other `--device` spellings (MLC's `llvm` for cpu; preset names). */
+  aliases: string[];
+  language: 'C++' | 'CUDA C++' | 'HIP' | 'GLSL' | 'WGSL' | 'MSL' | 'OpenCL C';
+  toolchain: 'g++' | 'nvcc' | 'hipcc' | 'glslang' | 'xcrun metal' | 'none';
+  /** Library file extension the target produces. */
+  extension: string;
+  built: boolean;
+}
+
+export const TARGETS: TargetSpec[] = [
+  { name: 'cpu', aliases: ['llvm', 'cpu:native', 'cpu:portable'], language: 'C++', toolchain: 'g++', extension: '.so', built: true },
+  { name: 'cuda', aliases: [], language: 'CUDA C++', toolchain: 'nvcc', extension: '.so', built: false },
+  { name: 'rocm', aliases: [], language: 'HIP', toolchain: 'hipcc', extension: '.so', built: false },
+  { name: 'vulkan', aliases: ['vulkan:generic'], language: 'GLSL', toolchain: 'glslang', extension: '.so', built: false },
+  { name: 'metal', aliases: ['metal:generic', 'metal:x86-64'], language: 'MSL', toolchain: 'xcrun metal', extension: '.dylib', built: false },
+  { name: 'webgpu', aliases: ['webgpu:generic'], language: 'WGSL', toolchain: 'none', extension: '.wasm', built: false },
+  { name: 'iphone', aliases: ['iphone:generic', 'macabi'], language: 'MSL', toolchain: 'xcrun metal', extension: '.tar', built: false },
+  { name: 'android', aliases: ['android:generic', 'android:adreno', 'android:adreno-so', 'opencl', 'opencl:generic', 'mali:generic'], language: 'OpenCL C', toolchain: 'none', extension: '.tar', built: false },
+];
+
+export interface ResolvedDevice {
+  target: TargetSpec;
+  /** cpu: 'native' (-march=native, this machine only) or 'portable' (x86-64 with AVX2/FMA when available). */
+  variant: 'native' | 'portable';
+}
+
+export function resolveDevice(device: string): ResolvedDevice {
+  const d = device.trim().toLowerCase();
+  const base = d.replace(/:\d+$/, ''); // cuda:0 -> cuda
+  const target = TARGETS.find((t) => t.name === base || t.aliases.includes(base));
+  if (!target) {
+    throw new NxMlcError(`unknown --device "${device}"`, {
+      field: 'device',
+      fix: `use one of: ${TARGETS.flatMap((t) => [t.name, ...t.aliases]).join(', ')}`,
+    });
+  }
+  if (!target.built) {
+    throw new NxMlcError(`the ${target.name} target is not built yet: nx-mlc can only compile for cpu today (${target.language} via ${target.toolchain} is planned)`, {
+      field: 'device',
+      fix: 'compile with --device cpu, or use MLC-LLM\'s own `mlc_llm compile` for this target',
+    });
+  }
+  return { target, variant: base === 'cpu:native' ? 'native' : 'portable' };
+}
