@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Conversation } from '../chat/conversation';
 import { NxMlcError } from '../support/errors';
 
 /**
@@ -13,22 +14,8 @@ export interface TokenizerInfo {
   strip_space_in_decode: boolean;
 }
 
-export interface ConvTemplateJson {
-  name: string;
-  system_template: string;
-  system_message: string;
-  system_prefix_token_ids: number[] | null;
-  add_role_after_system_message: boolean;
-  roles: Record<string, string>;
-  role_templates: Record<string, string>;
-  messages: [string, string | null][];
-  seps: string[];
-  role_content_sep: string;
-  role_empty_sep: string;
-  stop_str: string[];
-  stop_token_ids: number[];
-  [key: string]: unknown;
-}
+/** conv_template as gen-config writes it: MLC's full Conversation dump (16 keys). */
+export type ConvTemplateJson = Conversation;
 
 export interface RuntimeChatConfig {
   file: string;

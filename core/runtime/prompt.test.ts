@@ -1,4 +1,4 @@
-import { renderPrompt } from './prompt';
+import { promptTokens, renderPrompt } from './prompt';
 import { LM_TEMPLATE } from './test-support/write-model-dir';
 import type { ConvTemplateJson } from './chat-config';
 
@@ -39,6 +39,14 @@ describe('renderPrompt', () => {
     );
   });
   it('LM: the raw text', () => {
-    expect(renderPrompt(LM_TEMPLATE as ConvTemplateJson, [['user', 'def f():'], ['assistant', null]])).toBe('def f():');
+    expect(renderPrompt(LM_TEMPLATE, [['user', 'def f():'], ['assistant', null]])).toBe('def f():');
+  });
+});
+
+describe('promptTokens', () => {
+  it('puts system_prefix_token_ids (BOS) before the encoded prompt', () => {
+    const encode = (t: string) => Array.from(t, (c) => c.charCodeAt(0));
+    expect(promptTokens(LM_TEMPLATE, [['user', 'ab'], ['assistant', null]], encode)).toEqual([1, 97, 98]);
+    expect(promptTokens(chatml, [['user', 'a']], encode)[0]).toBe('<'.charCodeAt(0));
   });
 });

@@ -2,7 +2,7 @@ import { writeFileAtomic } from '../support/atomic';
 import { NxMlcError } from '../support/errors';
 import { Session, tokensPerSecond } from './generate';
 import { openModel, OpenModel } from './open-model';
-import { renderPrompt } from './prompt';
+import { promptTokens } from './prompt';
 import { readReference, ReferenceOutputs } from './reference';
 import { argmax } from './sampler';
 import { defaultTolerance, Tolerance } from './tolerance';
@@ -135,7 +135,7 @@ async function runValidatePrompt(session: Session, model: OpenModel, prompt: str
     if (!conv) {
       throw new NxMlcError('mlc-chat-config.json has no conv_template', { file: model.config.file, field: 'conv_template', fix: 'Re-run gen-config with --conv-template.' });
     }
-    tokens = [...(conv.system_prefix_token_ids ?? []), ...tok.encode(renderPrompt(conv, [['user', prompt], ['assistant', null]]))];
+    tokens = promptTokens(conv, [['user', prompt], ['assistant', null]], (t) => tok.encode(t));
     stopTokenIds = [...conv.stop_token_ids, ...model.config.eos_token_id];
     stopStrings = conv.stop_str;
   } else {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Conversation } from '../../chat/conversation';
 
 /**
  * Writes a small MLC model directory for the runtime's tests, straight from the spec (mlc-format.md §4):
@@ -66,7 +67,7 @@ export function writeTestChatConfig(dir: string, config: Record<string, unknown>
 }
 
 /** The LM template of spec §3.3 (a base model: raw text, no roles). */
-export const LM_TEMPLATE = {
+export const LM_TEMPLATE: Conversation = {
   name: 'LM',
   system_template: '{system_message}',
   system_message: '',
