@@ -90,6 +90,31 @@ describe('single-file checkpoint with every feature (fixtures/torch-bin/small)',
   });
 });
 
+describe('a checkpoint written by torch.save itself (torch 2.11, fixtures/torch-bin/real-torch)', () => {
+  it('reads every tensor with the values check_with_torch.py saved', () => {
+    const file = path.join(FIX, 'real-torch', 'real-torch.bin');
+    const refs = openTorchBin(file);
+    expect(refs.map((r) => [r.name, r.dtype, r.shape, r.strides])).toEqual([
+      ['a.bf16', 'BF16', [3, 4], undefined],
+      ['d.transposed', 'F32', [3, 2], [1, 3]],
+      ['tied.embed.weight', 'F16', [4, 2], undefined],
+      ['tied.lm_head.weight', 'F16', [4, 2], undefined],
+      ['tied.rows23', 'F16', [2, 2], undefined],
+      ['j.f8', 'F8_E4M3', [4], undefined],
+      ['i.param', 'F32', [2], undefined],
+      ['u16', 'U16', [2], undefined],
+    ]);
+    const t = byName(refs);
+    expect(values(t.get('a.bf16')!)).toEqual(Array.from({ length: 12 }, (_, i) => i * 0.25 - 1.5));
+    expect(values(t.get('d.transposed')!)).toEqual([0, 3, 1, 4, 2, 5]);
+    expect(t.get('tied.lm_head.weight')!.offset).toBe(t.get('tied.embed.weight')!.offset);
+    expect(values(t.get('tied.rows23')!)).toEqual([5, 6, 7, 8]);
+    expect(values(t.get('j.f8')!)).toEqual([1, -2, 448, 2 ** -9]);
+    expect(values(t.get('i.param')!)).toEqual([0.5, 0.25]);
+    expect(values(t.get('u16')!)).toEqual([1, 65535]);
+  });
+});
+
 describe('zip64', () => {
   it('reads the same checkpoint written with zip64 extra fields everywhere (archive/ prefix)', () => {
     const z = openTorchBin(path.join(FIX, 'small', 'zip64.bin'));
