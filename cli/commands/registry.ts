@@ -1,10 +1,11 @@
 import { Command } from 'commander';
+import { registerConvertWeight } from './convert-weight';
+import { registerCompile } from './compile';
+import { registerValidate } from './validate';
 
-/**
- * Commands whose engines live in other modules register here, each in its own file, so index.ts stays a list.
- * Kept separate because these modules pull in heavier code (quantizer, compiler, runtime) that `inspect` and
- * `gen-config` never need.
- */
+/** The stages after gen-config, in workflow order. */
 export function registerLaterStages(program: Command): void {
-  void program;
+  registerConvertWeight(program);
+  registerCompile(program);
+  registerValidate(program);
 }
