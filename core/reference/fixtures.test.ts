@@ -5,7 +5,9 @@ import { ComputeDType } from './config';
 import { ReferenceModel } from './model';
 import { maxAbsDiff, readExpected } from './test-support/expected';
 import { HfAsMlcParams } from './test-support/hf-as-mlc';
-import { mlcModelConfigFromHf } from './test-support/hf-model-config';
+import { deriveModelConfig } from '../arch/model-config';
+import { getArch } from '../arch/registry';
+import { readHfConfig } from '../hf/config';
 
 /**
  * The oracle against transformers: logits of every prompt position within 1e-3 max-abs (held to 1e-4) and identical
@@ -26,10 +28,10 @@ const CASES: Case[] = [
 ];
 
 describe.each(CASES)('reference forward reproduces transformers: %s', (_name, dir, invFreqDtype) => {
-  const hf = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-  const modelConfig = mlcModelConfigFromHf(hf);
-  const cfg = referenceConfigFrom(hf.model_type, modelConfig, { invFreqDtype });
-  const model = new ReferenceModel(cfg, new HfAsMlcParams(dir, hf.model_type));
+  const hf = readHfConfig(dir);
+  const { modelConfig } = deriveModelConfig(getArch(hf.modelType), hf.raw, {});
+  const cfg = referenceConfigFrom(hf.modelType, modelConfig, { invFreqDtype });
+  const model = new ReferenceModel(cfg, new HfAsMlcParams(dir, hf.modelType));
   const expected = readExpected(path.join(dir, 'expected.safetensors'));
   const prompt = Array.from(expected.input_ids.data);
   const V = cfg.vocabSize;

@@ -1,17 +1,18 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NxMlcError } from '../support/errors';
 import { referenceConfigFrom } from './archs';
 import { ReferenceModel } from './model';
 import { LogicalParam, ParamSource } from './param-source';
 import { HfAsMlcParams } from './test-support/hf-as-mlc';
-import { mlcModelConfigFromHf } from './test-support/hf-model-config';
+import { deriveModelConfig } from '../arch/model-config';
+import { getArch } from '../arch/registry';
+import { readHfConfig } from '../hf/config';
 
 /** ReferenceModel's handling of bad weights and bad tokens, on the hf-tiny llama checkpoint. */
 
 const DIR = path.resolve(__dirname, '../../fixtures/hf-tiny/llama');
-const hf = JSON.parse(fs.readFileSync(path.join(DIR, 'config.json'), 'utf8'));
-const cfg = referenceConfigFrom('llama', mlcModelConfigFromHf(hf));
+const hf = readHfConfig(DIR);
+const cfg = referenceConfigFrom('llama', deriveModelConfig(getArch('llama'), hf.raw, {}).modelConfig);
 const real = new HfAsMlcParams(DIR, 'llama');
 
 /** The real weights with one parameter removed or replaced. */

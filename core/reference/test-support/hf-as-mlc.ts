@@ -2,13 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readSafetensorsHeader } from '../../hf/safetensors';
 import { numel, readTensorF32, TensorRef } from '../../hf/tensor-ref';
+import { roundToBf16 } from '../../support/dtype';
 import { LogicalParam, ParamSource } from '../param-source';
 
 /**
  * TEST-ONLY: serves an HF checkpoint directory (single model.safetensors or several *.safetensors)
  * under MLC parameter names with MLC's loader transformations (spec §6.2): q|k|v and gate|up row
  * fusions, qwen2/3 `c_attn`, phi3's `transformer.*` renames, and gemma's +1 on RMSNorm weights. The +1
- * is done in float32 here (transformers' arithmetic), not in the checkpoint dtype as MLC's converter does.
+ * is done in float32 by default (transformers' arithmetic); `plusOneIn: 'bfloat16'` rounds it to bf16 as
+ * MLC's converter does for a bf16 checkpoint (spec §6.2).
  */
 
 interface Recipe {
@@ -73,7 +75,7 @@ export class HfAsMlcParams implements ParamSource {
   private readonly refs = new Map<string, TensorRef>();
   private readonly recipes: Map<string, Recipe>;
 
-  constructor(dir: string, modelType: string) {
+  constructor(dir: string, modelType: string, private readonly plusOneIn: 'float32' | 'bfloat16' = 'float32') {
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors') && f !== 'expected.safetensors');
     for (const f of files) for (const t of readSafetensorsHeader(path.join(dir, f)).tensors) this.refs.set(t.name, t);
     this.recipes = recipes([...this.refs.keys()], modelType);
@@ -100,7 +102,9 @@ export class HfAsMlcParams implements ParamSource {
       data.set(v, at);
       at += v.length;
     }
-    if (r.plusOne) for (let i = 0; i < data.length; i++) data[i] = data[i] + 1;
+    if (r.plusOne) {
+      for (let i = 0; i < data.length; i++) data[i] = this.plusOneIn === 'bfloat16' ? roundToBf16(data[i] + 1) : data[i] + 1;
+    }
     return { shape, data };
   }
 }
