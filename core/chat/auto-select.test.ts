@@ -4,8 +4,9 @@
  * (the conv_template of their prebuilt mlc-chat-config.json), not outputs of this code.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseConvTemplate } from './auto-select';
+import { chooseConvTemplate, chooseConvTemplateForDir } from './auto-select';
 import type { TokenizerConfig } from './hf-chat-template';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -83,5 +84,23 @@ describe('chooseConvTemplate', () => {
     const choice = chooseConvTemplate(fixture('qwen2.5-instruct'), { chatTemplate: gemma.chat_template as string });
     // Qwen's config has no <bos> token text, Gemma's template writes bos_token (""), so the turns match exactly.
     expect(choice.name).toBe('gemma_instruction');
+  });
+});
+
+describe('chooseConvTemplateForDir', () => {
+  it('reads tokenizer_config.json and the EOS ids of generation_config.json', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-mlc-auto-'));
+    try {
+      fs.copyFileSync(path.join(FIXTURES, 'llama-3.1-instruct', 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+      // Llama-3.1-Instruct's generation_config.json stops on <|end_of_text|>, <|eom_id|>, <|eot_id|>.
+      fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: [128001, 128008, 128009] }));
+      const choice = chooseConvTemplateForDir(dir);
+      expect(choice.name).toBe('llama-3_1');
+      expect(choice.ranking[0].stopOverlap).toBe(3);
+      expect(choice.ranking[1]).toMatchObject({ name: 'llama-3', stopOverlap: 2 });
+      expect(choice.chatTemplateOrigin).toBe(path.join(dir, 'tokenizer_config.json#chat_template'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,11 +8,15 @@
  * Ranking: exact match first, then the longest common prefix, then overall similarity (edit distance),
  * then how many of the checkpoint's EOS ids the template stops on, then MLC's registration order.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { NxMlcError } from '../support/errors';
 import {
   type TokenizerConfig,
   addedTokenTexts,
   chatTemplateFromConfig,
+  readChatTemplate,
+  readTokenizerConfig,
   renderHfChatTemplate,
   specialTokenText,
 } from './hf-chat-template';
@@ -169,4 +173,31 @@ export function chooseConvTemplate(tokenizerConfig: TokenizerConfig | null, opts
     : `closest match, not exact: the first ${best.commonPrefix} of ${jinja.text.length} characters agree ` +
       `(similarity ${best.similarity.toFixed(3)}) on the ${sample}${tieNote}; check with \`nx-mlc template-check\``;
   return { name: best.name, exact: best.exact, score, reason, ranking };
+}
+
+function readEosIds(file: string): number[] {
+  if (!fs.existsSync(file)) return [];
+  try {
+    const value = (JSON.parse(fs.readFileSync(file, 'utf8')) as { eos_token_id?: unknown }).eos_token_id;
+    const ids = Array.isArray(value) ? value : [value];
+    return ids.filter((id): id is number => Number.isInteger(id));
+  } catch {
+    return []; // only a tie-breaker: a broken file is reported by the stages that really read it
+  }
+}
+
+/**
+ * `chooseConvTemplate` for a checkpoint directory: the chat template is looked up like transformers
+ * does (chat_template.jinja, tokenizer_config.json, chat_template.json) and EOS ids come from
+ * generation_config.json, else config.json.
+ */
+export function chooseConvTemplateForDir(dir: string): ConvTemplateChoice & { chatTemplateOrigin: string | null } {
+  const config = readTokenizerConfig(dir);
+  const source = readChatTemplate(dir, config);
+  const eos = readEosIds(path.join(dir, 'generation_config.json'));
+  const choice = chooseConvTemplate(config, {
+    chatTemplate: source?.text ?? null,
+    eosTokenIds: eos.length > 0 ? eos : readEosIds(path.join(dir, 'config.json')),
+  });
+  return { ...choice, chatTemplateOrigin: source?.origin ?? null };
 }
