@@ -59,3 +59,29 @@ it('reset() forgets the cache: the same prompt gives the same logits again', () 
   expect(Array.from(c)).toEqual(Array.from(a));
   expect(Array.from(b)).not.toEqual(Array.from(a));
 });
+
+it('sliding window: with one layer and window W, position p sees exactly tokens p-W+1..p (prefill and decode)', () => {
+  // RoPE is relative, so a full-causal run on just the last W tokens must give the same last logits.
+  const mistralDir = path.resolve(__dirname, '../../fixtures/hf-tiny/mistral');
+  const mc = deriveModelConfig(getArch('mistral'), readHfConfig(mistralDir).raw, {}).modelConfig;
+  const base = referenceConfigFrom('mistral', mc);
+  const W = 4;
+  const oneLayer = { ...base, numLayers: 1, layers: base.layers.slice(0, 1) };
+  const windowed = { ...oneLayer, layers: [{ ...oneLayer.layers[0], slidingWindow: W }] };
+  const params = new HfAsMlcParams(mistralDir, 'mistral');
+  const slide = new ReferenceModel(windowed, params);
+  const full = new ReferenceModel(oneLayer, params);
+  const prompt = [17, 3, 99, 250, 8, 41, 77, 300, 5, 12];
+  const close = (a: Float32Array, b: Float32Array): void => {
+    let m = 0;
+    a.forEach((x, i) => (m = Math.max(m, Math.abs(x - b[i]))));
+    expect(m).toBeLessThan(1e-5);
+  };
+  close(slide.prefill(prompt), full.forwardAll(prompt.slice(-W)).subarray((W - 1) * base.vocabSize));
+  close(slide.decode(64), full.forwardAll([...prompt, 64].slice(-W)).subarray((W - 1) * base.vocabSize));
+  // …and the window really cuts: the full-context logits differ.
+  full.reset();
+  const everything = full.prefill(prompt);
+  slide.reset();
+  expect(Math.max(...Array.from(slide.prefill(prompt), (x, i) => Math.abs(x - everything[i])))).toBeGreaterThan(1e-3);
+});
