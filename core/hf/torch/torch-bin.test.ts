@@ -115,6 +115,23 @@ describe('a checkpoint written by torch.save itself (torch 2.11, fixtures/torch-
   });
 });
 
+describe('pickle protocol 4, Python-attribute tensors, expanded and empty views (small/protocol4.bin)', () => {
+  it('reads FRAME / STACK_GLOBAL / MEMOIZE pickles and _rebuild_from_type_v2', () => {
+    const refs = openTorchBin(path.join(FIX, 'small', 'protocol4.bin'));
+    expect(refs.map((r) => [r.name, r.dtype, r.shape, r.byteLength, r.strides])).toEqual([
+      ['a.bf16', 'BF16', [2, 2], 8, undefined],
+      ['tagged', 'F32', [2], 8, undefined],
+      ['expanded', 'F16', [3, 2], 12, [0, 0]],
+      ['empty', 'F32', [0, 4], 0, undefined],
+    ]);
+    const t = byName(refs);
+    expect(values(t.get('a.bf16')!)).toEqual([1.5, -2.5, 3, 0.125]);
+    expect(values(t.get('tagged')!)).toEqual([7, 8]);
+    expect(values(t.get('expanded')!)).toEqual([3, 3, 3, 3, 3, 3]); // one stored element broadcast by stride 0
+    expect(values(t.get('empty')!)).toEqual([]);
+  });
+});
+
 describe('zip64', () => {
   it('reads the same checkpoint written with zip64 extra fields everywhere (archive/ prefix)', () => {
     const z = openTorchBin(path.join(FIX, 'small', 'zip64.bin'));
@@ -214,6 +231,11 @@ describe('errors name the file and say what to do', () => {
   }
   const f32x2 = Buffer.from(new Float32Array([1, 2]).buffer);
   const goodTensor = tensorPickle({ storageClass: 'FloatStorage', key: '0', numel: 2, size: [2], stride: [1] });
+
+  it('a path that does not exist, or is a directory', () => {
+    expectError(path.join(tmp, 'nope.bin'), /does not exist/);
+    expectError(tmp, /is a directory/);
+  });
 
   it('a file that is not a zip', () => {
     expectError(put('notzip.bin', 'hello, this is not a checkpoint at all'), /not a zip archive/);

@@ -62,7 +62,19 @@ class RebuiltTensor {
 }
 
 export function openTorchBin(file: string): TensorRef[] {
-  const fileSize = fs.statSync(file).size;
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new NxMlcError('The checkpoint file does not exist', { file, fix: 'Check the path, or download the checkpoint again.' });
+  }
+  if (stat.isDirectory()) {
+    throw new NxMlcError('Expected a PyTorch checkpoint file but the path is a directory', {
+      file,
+      fix: 'Pass the `pytorch_model*.bin` file itself; directories are resolved by the checkpoint loader.',
+    });
+  }
+  const fileSize = stat.size;
   const fd = fs.openSync(file, 'r');
   try {
     rejectNonZip(fd, file, fileSize);
