@@ -64,3 +64,15 @@ maybe('nx-mlc command line', () => {
     expect(r.stderr).toMatch(/context-window-size/);
   });
 });
+
+maybe('nx-mlc template-check', () => {
+  test('shows the first difference with a caret and exits 2; an exact match exits 0', () => {
+    const fixtures = path.join(REPO_ROOT, 'core', 'chat', 'fixtures');
+    const differ = nxMlc('template-check', path.join(fixtures, 'phi-3-mini-instruct'), '--conv-template', 'phi-3');
+    expect(differ.code).toBe(2);
+    expect(differ.stdout).toMatch(/first difference at character \d+/);
+    expect(differ.stdout).toMatch(/\n\s+\^\n/);
+    const same = nxMlc('template-check', path.join(fixtures, 'qwen2.5-instruct'), '--conv-template', 'qwen2');
+    expect(same.code).toBe(0);
+  });
+});

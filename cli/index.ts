@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerGenConfig } from './commands/gen-config';
 import { registerInspect } from './commands/inspect';
+import { registerTemplateCheck } from './commands/template-check';
 import { registerDemo } from './commands/demo';
 import { registerLaterStages } from './commands/registry';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerGenConfig(program);
   registerLaterStages(program);
+  registerTemplateCheck(program);
   return program;
 }
 

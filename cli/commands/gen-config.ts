@@ -33,7 +33,7 @@ export function registerGenConfig(program: Command): void {
         const convTemplate: string = o.convTemplate;
         const res = genConfig({ source: model, quantization: o.quantization, convTemplate, output: o.output, overrides, modelType: o.modelType });
         for (const w of res.warnings) info(`warning: ${w}`);
-        out(`gen-config: ${res.configPath} (${res.modelType}, ${o.quantization}, template ${convTemplate}; tokenizer files: ${res.tokenizerFiles.join(', ') || 'none'})`);
+        out(`gen-config: ${res.configPath} (${res.modelType}, ${o.quantization}, template ${res.convTemplate}; tokenizer files: ${res.tokenizerFiles.join(', ') || 'none'})`);
       }),
     );
 }

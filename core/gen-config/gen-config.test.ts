@@ -384,3 +384,19 @@ describe('bad input gets a clear error naming the file and the fix', () => {
     expect(fs.existsSync(path.join(out, 'mlc-chat-config.json'))).toBe(false);
   });
 });
+
+describe('--conv-template auto', () => {
+  test('a base model without chat_template gets LM', () => {
+    const { res, json } = run(DEMO_MODEL, { convTemplate: 'auto' });
+    expect(res.convTemplate).toBe('LM');
+    expect(json.conv_template.name).toBe('LM');
+  });
+  test("a checkpoint carrying Qwen2.5's chat_template gets qwen2", () => {
+    const dir = copyToTemp(path.join(HF_TINY, 'qwen2'));
+    fs.copyFileSync(path.join(__dirname, '..', 'chat', 'fixtures', 'qwen2.5-instruct', 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+    const { res, json } = run(dir, { convTemplate: 'auto' });
+    expect(res.convTemplate).toBe('qwen2');
+    expect(json.conv_template.system_message).toBe('You are a helpful assistant.');
+    expect(res.warnings.join('\n')).toMatch(/auto chose "qwen2"/);
+  });
+});

@@ -4,6 +4,7 @@ import { readGenerationConfig, readHfConfig } from '../hf/config';
 import { getArch } from '../arch/registry';
 import { ModelConfigOverrides, deriveModelConfig } from '../arch/model-config';
 import { getConvTemplate } from '../chat/registry';
+import { chooseConvTemplateForDir } from '../chat/auto-select';
 import { NxMlcError } from '../support/errors';
 import { copyFileAtomic, writeFileAtomic } from '../support/atomic';
 import { PyFloat, PyObject, PyValue, dumpPyJson, pyNumber } from '../support/pyjson';
@@ -32,7 +33,7 @@ export interface GenConfigOptions {
   /** Hugging Face checkpoint directory (or the path of its config.json). */
   source: string;
   quantization: string;
-  /** A registered MLC conversation template name. */
+  /** A registered MLC conversation template name, or `auto` to pick the one matching the checkpoint's chat_template. */
   convTemplate: string;
   output: string;
   overrides?: ModelConfigOverrides;
@@ -42,6 +43,8 @@ export interface GenConfigOptions {
 
 export interface GenConfigResult {
   configPath: string;
+  /** The template used (the chosen one when `auto` was asked for). */
+  convTemplate: string;
   modelType: string;
   tokenizerFiles: string[];
   warnings: string[];
@@ -56,10 +59,16 @@ export interface GenConfigResult {
 export function genConfig(opts: GenConfigOptions): GenConfigResult {
   const dir = opts.source.endsWith('config.json') ? path.dirname(opts.source) : opts.source;
   assertQuantizationName(opts.quantization);
-  const conversation = getConvTemplate(opts.convTemplate);
   const hf = readHfConfig(dir);
   const arch = getArch(opts.modelType ?? hf.modelType, hf.file);
   const warnings: string[] = [];
+  let templateName = opts.convTemplate;
+  if (templateName === 'auto') {
+    const choice = chooseConvTemplateForDir(dir);
+    templateName = choice.name;
+    warnings.push(`--conv-template auto chose "${choice.name}": ${choice.reason}${choice.exact ? '' : ' (not an exact match: check it with `nx-mlc template-check`)'}`);
+  }
+  const conversation = getConvTemplate(templateName);
   const overrides: ModelConfigOverrides = { max_batch_size: 128, ...(opts.overrides ?? {}) };
   const { modelConfig, ignoredOverrides } = deriveModelConfig(arch, hf.raw, overrides, hf.file);
   for (const key of ignoredOverrides) warnings.push(`${arch.config.className} has no field "${key}": the --${key.replace(/_/g, '-')} override is ignored (as MLC-LLM does).`);
@@ -145,7 +154,7 @@ export function genConfig(opts: GenConfigOptions): GenConfigResult {
 
   const configPath = path.join(opts.output, 'mlc-chat-config.json');
   writeFileAtomic(configPath, dumpPyJson(chat, 2));
-  return { configPath, modelType: arch.modelType, tokenizerFiles, warnings, chatConfig: chat };
+  return { configPath, convTemplate: templateName, modelType: arch.modelType, tokenizerFiles, warnings, chatConfig: chat };
 }
 
 function readTokenizerJson(file: string): PyObject | undefined {
