@@ -13,7 +13,7 @@ import { parseOverrides, resolveCompileConfig } from './config';
 import { resolveDevice } from './targets';
 import { compilerArch } from './lower/archs/registry';
 import { quantScheme, TVM_DTYPE } from './lower/quant';
-import { lowerModel } from './lower/lower';
+import { lowerModel, type LowerOptions } from './lower/lower';
 import { renderLibraryCpp } from './render/library-cpp';
 import { buildSharedLibrary, gxxFlags, type OptLevel } from './toolchain/gxx';
 import type { Plan } from './lower/plan';
@@ -30,6 +30,8 @@ export interface CompileOptions {
   output: string;
   /** Also write the generated C++ here (debugging, golden snapshots). */
   debugDumpDir?: string;
+  /** Not an MLC flag: see LowerOptions.invFreqDtype (default float32, MLC's behaviour). */
+  ropeInvFreqDtype?: LowerOptions['invFreqDtype'];
 }
 
 export interface CompileResult {
@@ -83,12 +85,17 @@ export interface LoweredLibrary {
 }
 
 /** Everything up to the C++ source, without touching the disk (used by compile and by tests). */
-export function lowerToCpp(chatConfigPath: string, overrides: Record<string, number>, opt: OptLevel = 'O2'): LoweredLibrary {
+export function lowerToCpp(
+  chatConfigPath: string,
+  overrides: Record<string, number>,
+  opt: OptLevel = 'O2',
+  invFreqDtype: LowerOptions['invFreqDtype'] = 'float32',
+): LoweredLibrary {
   const cfg = resolveCompileConfig(chatConfigPath, overrides);
   const arch = compilerArch(cfg.modelType, cfg.file);
   const q = quantScheme(cfg.quantization, cfg.file);
   const dims = arch.dims(cfg.modelConfig, cfg.file);
-  const plan = lowerModel(dims, arch.names, q, { gemv: opt !== 'O0' });
+  const plan = lowerModel(dims, arch.names, q, { gemv: opt !== 'O0', invFreqDtype });
   const renderOpts = { parallel: opt !== 'O0', vectorize: opt !== 'O0' };
   const first = renderLibraryCpp(plan, { metadataJson: '{}', vocab: dims.vocab, contextWindow: dims.contextWindow, prefillChunk: dims.prefillChunk }, renderOpts);
   const kernels: Record<string, string> = {};
@@ -108,6 +115,7 @@ export function lowerToCpp(chatConfigPath: string, overrides: Record<string, num
     params: plan.params.map((p) => ({ name: p.name, shape: p.shape, dtype: TVM_DTYPE[p.dtype] })),
     compiler_version: compilerVersion(),
     kernels,
+    ...(invFreqDtype !== 'float32' ? { rope_inv_freq_dtype: invFreqDtype } : {}),
   };
   const { source } = renderLibraryCpp(plan, { metadataJson: JSON.stringify(metadata), vocab: dims.vocab, contextWindow: dims.contextWindow, prefillChunk: dims.prefillChunk }, renderOpts);
   return { plan, source, metadata };
@@ -117,7 +125,7 @@ export function compile(opts: CompileOptions): CompileResult {
   const device = resolveDevice(opts.device ?? 'cpu');
   const opt = normalizeOpt(opts.opt);
   const overrides = parseOverrides(opts.overrides);
-  const lowered = lowerToCpp(opts.chatConfigPath, overrides, opt);
+  const lowered = lowerToCpp(opts.chatConfigPath, overrides, opt, opts.ropeInvFreqDtype ?? 'float32');
   const root = packageRoot();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-mlc-compile-'));
   try {

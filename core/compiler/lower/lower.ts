@@ -12,14 +12,22 @@ import { gemvKernel, matmulKernel, type MatmulSpec } from './kernels/matmul';
 import { qkNormKernel, rmsNormKernel } from './kernels/norm';
 import { ropeInvFreq, ropeKernel } from './kernels/rope';
 import { attentionKernel, kvAppendKernel } from './kernels/attention';
+import { roundToBf16, roundToF16 } from '../../support/dtype';
 import { embedKernel, gatedActKernel, residualAddKernel, softcapKernel } from './kernels/elementwise';
 
 export interface LowerOptions {
   /** Emit single-row GEMV variants for decode (off at O0). */
   gemv: boolean;
+  /**
+   * Round RoPE inverse frequencies to this dtype. MLC keeps them float32 (the default); transformers
+   * run in bf16/f16 casts its inv_freq buffer to that dtype, which moves logits by ~1e-3 — choose the
+   * checkpoint's dtype to reproduce transformers exactly.
+   */
+  invFreqDtype?: 'float32' | 'bfloat16' | 'float16';
 }
 
 export function lowerModel(dims: ModelDims, names: WeightNames, q: QuantScheme, opts: LowerOptions = { gemv: true }): Plan {
+  const roundFreq = opts.invFreqDtype === 'bfloat16' ? roundToBf16 : opts.invFreqDtype === 'float16' ? roundToF16 : (x: number) => x;
   const { hidden: H, intermediate: I, heads: HQ, kvHeads: HKV, headDim: D, vocab: V } = dims;
   const QKV = (HQ + 2 * HKV) * D;
   const md = q.modelDtype;
@@ -54,7 +62,7 @@ export function lowerModel(dims: ModelDims, names: WeightNames, q: QuantScheme, 
   params.push(...embedDecls);
   steps.push({ kernel: embedKernel(q, V, H, dims.embedScale), bufs: [{ k: 'tokens' }, ...embedDecls.map((d) => P(d.name)), S('x')], scalars: [n] });
 
-  const invFreq = ropeInvFreq(dims.ropeTheta, dims.rotaryDim, dims.ropeScaling as never);
+  const invFreq = ropeInvFreq(dims.ropeTheta, dims.rotaryDim, dims.ropeScaling as never).map(roundFreq);
   const rope = ropeKernel(HQ, HKV, D, dims.rotaryDim);
   const kvAppend = kvAppendKernel(HQ, HKV, D);
   const act = gatedActKernel(I, dims.activation);

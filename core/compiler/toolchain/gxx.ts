@@ -79,38 +79,73 @@ export interface BuildResult {
   buildHash: string;
 }
 
+const LINK_ONLY = new Set(['-shared']);
+
+function run(gxx: GxxInfo, args: string[], what: string, file: string): void {
+  const r = spawnSync(gxx.path, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    throw new NxMlcError(`g++ failed to ${what}:\n${(r.stderr || r.stdout || String(r.error)).slice(0, 4000)}`, {
+      file,
+      fix: 'this is a compiler bug in nx-mlc unless the toolchain is broken; report it with the generated source',
+    });
+  }
+}
+
+/** Place `src` at `dest` through a temp file + rename (cache entries are never half-written). */
+function publish(src: string, dest: string): void {
+  try {
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    copyFileAtomic(src, dest);
+  } catch {
+    // The cache is an optimisation only.
+  }
+}
+
+/**
+ * Compile each source to an object (cached by content: the runtime object is shared by every model
+ * library), then link. The whole library is cached by the hash of all inputs as well.
+ */
 export function buildSharedLibrary(req: BuildRequest): BuildResult {
   const gxx = findGxx();
   if (!gxx) {
     throw new NxMlcError('no C++ compiler found for the cpu target', { field: 'device', fix: 'install g++ (apt-get install g++) or set CXX' });
   }
-  const h = createHash('sha256').update(gxx.version).update(JSON.stringify(req.flags));
-  const headers = req.includeDirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.h')).sort().map((f) => path.join(d, f)));
-  for (const f of [...req.sources, ...headers]) h.update(path.basename(f)).update(fs.readFileSync(f));
-  const buildHash = h.digest('hex');
   const cacheDir = req.cacheDir ?? path.join(os.tmpdir(), 'nx-mlc-build-cache');
-  const cached = path.join(cacheDir, `${buildHash}.so`);
-  const command = [gxx.path, ...req.flags, ...req.includeDirs.map((d) => `-I${d}`), ...req.sources, '-o', req.output];
-  if (fs.existsSync(cached)) {
-    copyFileAtomic(cached, req.output);
+  const compileFlags = req.flags.filter((f) => !LINK_ONLY.has(f));
+  const includes = req.includeDirs.map((d) => `-I${d}`);
+  const headers = req.includeDirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.h')).sort().map((f) => path.join(d, f)));
+  const headerHash = createHash('sha256');
+  for (const f of headers) headerHash.update(path.basename(f)).update(fs.readFileSync(f));
+  const base = createHash('sha256').update(gxx.version).update(JSON.stringify(req.flags)).update(headerHash.digest('hex')).digest('hex');
+  const objectHashes = req.sources.map((f) => createHash('sha256').update(base).update(fs.readFileSync(f)).digest('hex'));
+  const buildHash = createHash('sha256').update(base).update(objectHashes.join(',')).digest('hex');
+  const command = [gxx.path, ...req.flags, ...includes, ...req.sources, '-o', req.output];
+  const cachedLib = path.join(cacheDir, `${buildHash}.so`);
+  if (fs.existsSync(cachedLib)) {
+    copyFileAtomic(cachedLib, req.output);
     return { command, compiler: gxx, cacheHit: true, buildHash };
   }
   fs.mkdirSync(path.dirname(req.output), { recursive: true });
-  const tmpOut = path.join(path.dirname(req.output), `.tmp-${path.basename(req.output)}-${process.pid}-${Date.now()}`);
-  const r = spawnSync(gxx.path, [...req.flags, ...req.includeDirs.map((d) => `-I${d}`), ...req.sources, '-o', tmpOut], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) {
-    fs.rmSync(tmpOut, { force: true });
-    throw new NxMlcError(`g++ failed to build ${req.output}:\n${(r.stderr || r.stdout || String(r.error)).slice(0, 4000)}`, {
-      file: req.sources[0],
-      fix: 'this is a compiler bug in nx-mlc unless the toolchain is broken; report it with the generated source',
-    });
-  }
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-mlc-gxx-'));
   try {
-    fs.mkdirSync(cacheDir, { recursive: true });
-    copyFileAtomic(tmpOut, cached);
-  } catch {
-    // The cache is an optimisation only.
+    const objects = req.sources.map((src, i) => {
+      const cachedObj = path.join(cacheDir, `obj-${objectHashes[i]}.o`);
+      if (fs.existsSync(cachedObj)) return cachedObj;
+      const obj = path.join(tmpDir, `${i}-${path.basename(src)}.o`);
+      run(gxx, [...compileFlags, ...includes, '-c', src, '-o', obj], `compile ${path.basename(src)}`, src);
+      publish(obj, cachedObj);
+      return obj;
+    });
+    const tmpOut = path.join(path.dirname(req.output), `.tmp-${path.basename(req.output)}-${process.pid}-${Date.now()}`);
+    try {
+      run(gxx, [...req.flags, ...objects, '-o', tmpOut], `link ${path.basename(req.output)}`, req.output);
+      publish(tmpOut, cachedLib);
+      fs.renameSync(tmpOut, req.output);
+    } finally {
+      fs.rmSync(tmpOut, { force: true });
+    }
+  } finally {
+    fs.rmSync(tmpDir, { recursive: true, force: true });
   }
-  fs.renameSync(tmpOut, req.output);
   return { command, compiler: gxx, cacheHit: false, buildHash };
 }
