@@ -5,7 +5,7 @@ import { NxMlcError } from '../../support/errors';
 import { readSafetensorsHeader } from '../safetensors';
 import { readTensorBytes, readTensorF32, TensorRef } from '../tensor-ref';
 import { openTorchBin } from './index';
-import { P, stateDictPickle, tensorPickle, writeTorchZip, ZipRecord } from './test-support';
+import { P, stateDictPickle, tensorPickle, writeTorchZip, ZipRecord } from './test-support/torch-zip';
 
 const FIX = path.join(__dirname, '..', '..', '..', 'fixtures', 'torch-bin');
 const SMALL = path.join(FIX, 'small', 'pytorch_model.bin');
