@@ -157,3 +157,27 @@ describe('bad checkpoints get errors that name the file and the fix', () => {
     expect(() => encodeSafetensors([{ name: 'x', dtype: 'F32', shape: [3], data: new Uint8Array(8) }])).toThrow(/needs 12/);
   });
 });
+
+describe('PyTorch .bin checkpoints', () => {
+  const TORCH = path.join(HF_TINY, '..', 'torch-bin');
+  test('a .bin checkpoint reads the same tensors as its safetensors original', () => {
+    const bin = openCheckpoint(path.join(TORCH, 'llama'));
+    const st = openCheckpoint(path.join(HF_TINY, 'llama'));
+    expect(bin.weightFormat).toBe('torch');
+    expect(new Set(bin.weightMap.map((w) => w.name))).toEqual(new Set(st.weightMap.map((w) => w.name)));
+    for (const { name } of st.weightMap) expect(readTensorBytes(bin.tensor(name))).toEqual(readTensorBytes(st.tensor(name)));
+  });
+  test('sharded .bin with pytorch_model.bin.index.json', () => {
+    const dir = copyToTemp(path.join(TORCH, 'sharded'));
+    fs.copyFileSync(path.join(HF_TINY, 'llama', 'config.json'), path.join(dir, 'config.json'));
+    const ck = openCheckpoint(dir);
+    expect(ck.indexFile).toMatch(/pytorch_model\.bin\.index\.json$/);
+    expect(ck.weightFiles.length).toBe(2);
+  });
+  test('--source-format picks safetensors when both formats are present (auto prefers torch, as MLC does)', () => {
+    const dir = copyToTemp(path.join(TORCH, 'llama'));
+    fs.copyFileSync(path.join(HF_TINY, 'llama', 'model.safetensors'), path.join(dir, 'model.safetensors'));
+    expect(openCheckpoint(dir).weightFormat).toBe('torch');
+    expect(openCheckpoint(dir, 'huggingface-safetensor').weightFormat).toBe('safetensors');
+  });
+});

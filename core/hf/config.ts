@@ -55,7 +55,7 @@ export function readHfConfig(dir: string): HfConfig {
   if (!fs.existsSync(file)) {
     throw new NxMlcError(`No config.json in ${dir}: this is not a Hugging Face checkpoint directory`, {
       file,
-      fix: 'Point at the directory that holds config.json (e.g. the snapshot folder of `huggingface-cli download`), or run `nx-mlc acquire <repo-id>` first.',
+      fix: 'Point at the directory that holds config.json (e.g. the snapshot folder of `huggingface-cli download`), or download the checkpoint first.',
     });
   }
   const value = readJsonFile(file, 'config.json');
