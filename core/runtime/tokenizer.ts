@@ -9,6 +9,8 @@ import type { TokenizerInfo } from './chat-config';
  * MLC's token table — every id post-processed once to its raw bytes according to `tokenizer_info`
  * (byte_level: GPT-2's unicode↔byte map; byte_fallback: `<0xAB>` byte tokens and `▁` → space) — so that
  * streamed text is the concatenation of byte strings, cut only at complete UTF-8 characters.
+ * `prepend_space_in_encode` needs no action here: gen-config detects it from tokenizer.json's own Prepend
+ * normalizer, which the HF tokenizer applies when encoding (MLC's C++ Encode does not add a space either).
  */
 
 /** GPT-2's byte → printable unicode char table (bytes_to_unicode), inverted. */
