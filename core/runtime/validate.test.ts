@@ -5,6 +5,7 @@ import { writeSafetensors } from '../hf/safetensors';
 import { formatValidateReport, validate } from './validate';
 import { whyNoCompiler } from './test-support/build-bigram-library';
 import { biasValues, makeBigramModel, BigramModel, V } from './test-support/bigram-model-dir';
+import { LM_TEMPLATE } from './test-support/write-model-dir';
 
 const noCompiler = whyNoCompiler();
 if (noCompiler) console.log(`skipping validate tests: ${noCompiler}`);
@@ -106,9 +107,28 @@ describeIf('validate on the bigram test model', () => {
     expect(shown).toMatch(/decode +\d+\.\d tok\/s/);
   });
 
+  it('with template: system_prefix_token_ids come first and the template stop strings apply', async () => {
+    const t = makeBigramModel(path.join(root, 'templated'), TEXT, {
+      libPath: m.lib,
+      config: { conv_template: { ...LM_TEMPLATE, system_prefix_token_ids: [m.chain[0]], stop_token_ids: [], stop_str: ['print'] } },
+    });
+    // prefix 'def' + ' greet(name):' is the chain's first 7 tokens; the continuation stops before 'print'.
+    const r = await validate({ modelDir: t.modelDir, modelLib: t.lib, device: 'cpu', prompt: ' greet(name):', template: true });
+    expect(r.text).toBe('\n    ');
+    const raw = await validate({ modelDir: t.modelDir, modelLib: t.lib, device: 'cpu', prompt: 'def greet(name):' });
+    expect(raw.text).toBe('\n    print("hi", name)  # ✓ ok'); // raw text: no prefix ids, no stop strings
+  });
+
   it('max tokens bounds the output', async () => {
     const r = await validate({ ...base(), prompt: 'def greet(name):', maxTokens: 2 });
     expect(r.text).toBe('\n    print');
+  });
+
+  it('refuses a reference longer than the context window (as for gemma2, whose window is its sliding window)', async () => {
+    const ref = path.join(root, 'long.safetensors');
+    const long = Array.from({ length: 70 }, (_, i) => m.chain[i % m.chain.length]);
+    writeReference(ref, long, 60);
+    await expect(validate({ ...base(), reference: ref })).rejects.toThrow(/needs 66 positions but the context window holds 64/);
   });
 
   it('refuses a device the runtime cannot run', async () => {
