@@ -230,7 +230,8 @@ export function formatValidateReport(report: ValidateReport, extra: { prompt?: s
   }
   if (extra.prompt != null) {
     lines.push(`  prompt              ${JSON.stringify(extra.prompt)}`);
-    lines.push(`  output              ${JSON.stringify(extra.text ?? '')}`);
+    // null when the caller already streamed the text to the terminal.
+    if (extra.text != null) lines.push(`  output              ${JSON.stringify(extra.text)}`);
   }
   lines.push(`  prefill             ${report.prefill_tok_s.toFixed(1)} tok/s`);
   lines.push(`  decode              ${report.decode_tok_s.toFixed(1)} tok/s`);
