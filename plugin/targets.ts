@@ -1,0 +1,135 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import { artifactPaths, HardwareTarget, MODEL_LIB_INPUTS_FILE, ModelSpec } from '../schema/load-model-file';
+
+/**
+ * The targets inferred for one model (pure: spec in, targets out).
+ *
+ * Nx hashes every target's executor, options, outputs and configurations into every task of the project
+ * (hash_project_config), so options here hold only what never changes for a given target name: the model
+ * file, the quantization, the hardware target's device/opt. Everything a user edits in mlc-model.yaml
+ * (template, overrides, weights, validation prompt) reaches each stage through its own `runtime` fingerprint,
+ * which is what makes a new template re-run gen-config only.
+ */
+
+export interface TargetOptions {
+  /** Executor package name ("nx-mlc"; "." inside this repository). */
+  executors: string;
+  /** Command prefix that prints a stage fingerprint, e.g. `node node_modules/nx-mlc/dist/plugin/fingerprint-cli.js`. */
+  fingerprintCommand: string;
+}
+
+/** Device names that `compile:<device>` / `validate:<device>` configurations exist for. A fixed list: a
+ * configuration added per declared target would change every task hash of the project. */
+export const DEVICE_CONFIGURATIONS = ['cpu', 'cuda', 'rocm', 'vulkan', 'metal', 'webgpu', 'iphone', 'android'];
+
+export const TARGET_GROUP = 'MLC model';
+
+export const fanOutName = {
+  genConfig: (q: string) => `gen-config--${q}`,
+  convertWeight: (q: string) => `convert-weight--${q}`,
+  compile: (q: string, hw: HardwareTarget | string) => `compile--${q}--${typeof hw === 'string' ? hw : hw.name}`,
+  validate: (q: string, hw: HardwareTarget | string) => `validate--${q}--${typeof hw === 'string' ? hw : hw.name}`,
+};
+
+const TECH = ['mlc-llm'];
+const TOKENIZER_OUTPUTS = ['tokenizer.model', 'tokenizer.json', 'vocab.json', 'merges.txt', 'added_tokens.json', 'tokenizer_config.json'];
+const WEIGHT_OUTPUTS = ['tensor-cache.json', 'ndarray-cache.json', 'tensor-cache-b16.json', 'ndarray-cache-b16.json', 'params_shard_*.bin'];
+
+export function inferTargets(spec: ModelSpec, o: TargetOptions): Record<string, TargetConfiguration> {
+  const ex = (name: string) => `${o.executors}:${name}`;
+  const fp = (stage: string) => ({ runtime: stage === 'compiler' ? `${o.fingerprintCommand} compiler` : `${o.fingerprintCommand} ${stage} ${spec.file}` });
+  const ws = (p: string) => `{workspaceRoot}/${p}`;
+  const noExternal = { externalDependencies: [] as string[] };
+  const targets: Record<string, TargetConfiguration> = {};
+  const qs = spec.data.quantizations;
+  const hws = spec.hardware;
+
+  for (const q of qs) {
+    const dir = artifactPaths.modelDir(spec, q);
+    targets[fanOutName.genConfig(q)] = {
+      executor: ex('gen-config'),
+      options: { model: spec.file, quantization: q },
+      cache: true,
+      inputs: [fp('gen-config'), noExternal],
+      outputs: ['mlc-chat-config.json', MODEL_LIB_INPUTS_FILE, ...TOKENIZER_OUTPUTS].map((f) => ws(`${dir}/${f}`)),
+      metadata: { description: `Write mlc-chat-config.json (${q}) and copy the tokenizer into ${dir}`, technologies: TECH },
+    };
+    targets[fanOutName.convertWeight(q)] = {
+      executor: ex('convert-weight'),
+      options: { model: spec.file, quantization: q },
+      cache: true,
+      inputs: [fp('convert-weight'), noExternal],
+      outputs: WEIGHT_OUTPUTS.map((f) => ws(`${dir}/${f}`)),
+      metadata: { description: `Quantize the weights to ${q} (tensor-cache.json + params_shard_*.bin in ${dir})`, technologies: TECH },
+    };
+    for (const hw of hws) {
+      const lib = artifactPaths.library(spec, q, hw);
+      targets[fanOutName.compile(q, hw)] = {
+        executor: ex('compile'),
+        options: { model: spec.file, quantization: q, target: hw.name, device: hw.device, ...(hw.opt ? { opt: hw.opt } : {}) },
+        cache: true,
+        dependsOn: [fanOutName.genConfig(q)],
+        // model_config only (the file gen-config derives from mlc-chat-config), plus the compiler itself
+        inputs: [{ dependentTasksOutputFiles: `**/${MODEL_LIB_INPUTS_FILE}` }, fp('compiler'), noExternal],
+        outputs: [ws(lib), ws(`${lib}.json`)],
+        metadata: { description: `Compile the ${q} model library for ${hw.device}${hw.name !== hw.device ? ` (${hw.name})` : ''} → ${lib}`, technologies: TECH },
+      };
+      const report = artifactPaths.report(spec, q, hw);
+      targets[fanOutName.validate(q, hw)] = {
+        executor: ex('validate'),
+        options: { model: spec.file, quantization: q, target: hw.name, device: hw.device },
+        cache: true,
+        dependsOn: [fanOutName.compile(q, hw), fanOutName.convertWeight(q)],
+        // every small artifact upstream (configs, tokenizer, tensor-cache.json, library manifest), never the shards
+        inputs: [{ dependentTasksOutputFiles: '**/*.json', transitive: true }, fp('validate'), noExternal],
+        outputs: [ws(report)],
+        metadata: { description: `Run the ${q} model on ${hw.name} and write ${report}`, technologies: TECH },
+      };
+    }
+  }
+
+  targets['gen-config'] = {
+    executor: 'nx:noop',
+    dependsOn: qs.map(fanOutName.genConfig),
+    metadata: { description: `gen-config for every quantization (${qs.join(', ')})`, technologies: TECH },
+  };
+  targets['convert-weight'] = {
+    executor: 'nx:noop',
+    dependsOn: qs.map(fanOutName.convertWeight),
+    metadata: { description: `convert-weight for every quantization (${qs.join(', ')})`, technologies: TECH },
+  };
+  const configurations = Object.fromEntries(DEVICE_CONFIGURATIONS.map((d) => [d, { target: d }]));
+  targets['compile'] = {
+    executor: ex('compile'),
+    options: { model: spec.file, dispatch: true },
+    configurations,
+    cache: false,
+    metadata: {
+      description: `Compile for one hardware target (--target=<name>, --device=<device> or compile:<device>); default: every target (${hws.map((h) => h.name).join(', ')}). Runs the cached compile--<q>--<target> tasks.`,
+      technologies: TECH,
+    },
+  };
+  targets['validate'] = {
+    executor: ex('validate'),
+    options: { model: spec.file, dispatch: true },
+    configurations,
+    cache: false,
+    metadata: {
+      description: `Validate on one hardware target (--target=<name>, --device=<device> or validate:<device>); default: every target. Runs the cached validate--<q>--<target> tasks.`,
+      technologies: TECH,
+    },
+  };
+  return targets;
+}
+
+/** Groups for `nx show project` / the graph UI. */
+export function targetGroups(spec: ModelSpec): Record<string, string[]> {
+  const qs = spec.data.quantizations;
+  return {
+    [TARGET_GROUP]: ['gen-config', 'convert-weight', 'compile', 'validate'],
+    'gen-config': qs.map(fanOutName.genConfig),
+    'convert-weight': qs.map(fanOutName.convertWeight),
+    compile: qs.flatMap((q) => spec.hardware.map((hw) => fanOutName.compile(q, hw))),
+    validate: qs.flatMap((q) => spec.hardware.map((hw) => fanOutName.validate(q, hw))),
+  };
+}
