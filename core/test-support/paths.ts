@@ -12,9 +12,11 @@ export function tempDir(prefix = 'nx-mlc-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Copy a checkpoint directory to a temp dir so a test can damage it. */
+/** Copy the files (not subdirectories) of a checkpoint directory to a temp dir so a test can damage it. */
 export function copyToTemp(src: string): string {
   const dir = tempDir();
-  for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+  for (const f of fs.readdirSync(src)) {
+    if (fs.statSync(path.join(src, f)).isFile()) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+  }
   return dir;
 }
