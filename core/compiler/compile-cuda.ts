@@ -1,0 +1,120 @@
+/**
+ * `compile --device cuda[:sm_XX]`: mlc-chat-config.json -> the same static plan as the cpu target
+ *   (lower/lower.ts) -> CUDA C++ (render/library-cuda.ts) -> nvcc (toolchain/nvcc.ts) -> <lib>.so + <lib>.so.json.
+ * The library exports the same C ABI as the cpu target (native/include/nxmlc_abi.h); its metadata says
+ * "target":"cuda". Both artifacts are written atomically.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { NxMlcError } from '../support/errors';
+import { writeFileAtomic } from '../support/atomic';
+import { parseOverrides, resolveCompileConfig } from './config';
+import { compilerArch } from './lower/archs/registry';
+import { quantScheme, TVM_DTYPE } from './lower/quant';
+import { lowerModel } from './lower/lower';
+import type { Plan } from './lower/plan';
+import type { ModelDims } from './lower/model-dims';
+import { renderLibraryCuda } from './render/library-cuda';
+import { buildCudaLibrary, nvccFlags } from './toolchain/nvcc';
+import { parseCudaDevice } from './targets-cuda';
+import { compilerVersion, packageRoot, type CompileOptions, type CompileResult } from './compile';
+
+type OptLevel = 'O0' | 'O1' | 'O2' | 'O3';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function normalizeOpt(opt: string | undefined): OptLevel {
+  const o = (opt ?? 'O2').toUpperCase();
+  if (o === 'O0' || o === 'O1' || o === 'O2' || o === 'O3') return o;
+  throw new NxMlcError(`unsupported --opt "${opt}"`, { field: 'opt', fix: 'use O0, O1, O2 (default) or O3' });
+}
+
+export interface LoweredCuda {
+  plan: Plan;
+  dims: ModelDims;
+  source: string;
+  metadata: Record<string, unknown>;
+}
+
+/** Everything up to the CUDA source, without touching the disk. O0 renders the generic path only. */
+export function lowerToCuda(chatConfigPath: string, overrides: Record<string, number>, opt: OptLevel = 'O2'): LoweredCuda {
+  const cfg = resolveCompileConfig(chatConfigPath, overrides);
+  const arch = compilerArch(cfg.modelType, cfg.file);
+  const q = quantScheme(cfg.quantization, cfg.file);
+  const dims = arch.dims(cfg.modelConfig, cfg.file);
+  const plan = lowerModel(dims, arch.names, q, { gemv: opt !== 'O0' });
+  const renderOpts = { fastPaths: opt !== 'O0' };
+  const first = renderLibraryCuda(plan, { metadataJson: '{}', dims }, renderOpts);
+  const kernels: Record<string, string> = {};
+  for (const [name, src] of first.kernels) kernels[name] = sha256(src);
+  const metadata: Record<string, unknown> = {
+    abi_version: 1,
+    model_type: cfg.modelType,
+    quantization: cfg.quantization,
+    target: 'cuda',
+    model_config: cfg.modelConfig,
+    model_config_hash: sha256(canonical(cfg.modelConfig)),
+    vocab_size: dims.vocab,
+    active_vocab_size: cfg.activeVocabSize,
+    context_window_size: dims.contextWindow,
+    prefill_chunk_size: dims.prefillChunk,
+    sliding_window_size: dims.slidingWindowSize,
+    params: plan.params.map((p) => ({ name: p.name, shape: p.shape, dtype: TVM_DTYPE[p.dtype] })),
+    compiler_version: compilerVersion(),
+    kernels,
+  };
+  const { source } = renderLibraryCuda(plan, { metadataJson: JSON.stringify(metadata), dims }, renderOpts);
+  return { plan, dims, source, metadata };
+}
+
+export interface CudaCompileResult extends CompileResult {
+  nvccSeconds: number;
+}
+
+export function compileCuda(opts: CompileOptions): CudaCompileResult {
+  const { archs } = parseCudaDevice(opts.device ?? 'cuda');
+  const opt = normalizeOpt(opts.opt);
+  const overrides = parseOverrides(opts.overrides);
+  const lowered = lowerToCuda(opts.chatConfigPath, overrides, opt);
+  const root = packageRoot();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-mlc-compile-cuda-'));
+  try {
+    const genFile = path.join(work, 'model.cu');
+    fs.writeFileSync(genFile, lowered.source);
+    if (opts.debugDumpDir) writeFileAtomic(path.join(opts.debugDumpDir, 'model.cu'), lowered.source);
+    const output = path.resolve(opts.output);
+    const build = buildCudaLibrary({
+      sources: [genFile, path.join(root, 'native', 'cuda', 'nx_cuda_runtime.cu')],
+      includeDirs: [path.join(root, 'native', 'include'), path.join(root, 'native', 'cuda')],
+      flags: nvccFlags(archs, opt),
+      output,
+    });
+    const manifest = {
+      ...lowered.metadata,
+      build: {
+        device: opts.device ?? 'cuda',
+        archs,
+        opt,
+        command: build.command.map((a) => (a === genFile ? '<generated>/model.cu' : a)),
+        toolchain: build.compiler.version,
+        source_sha256: sha256(lowered.source),
+        build_sha256: build.buildHash,
+      },
+    };
+    const manifestPath = `${output}.json`;
+    writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2));
+    return { library: output, manifest: manifestPath, metadata: lowered.metadata, cacheHit: build.cacheHit, nvccSeconds: build.seconds };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * A lowered plan -> one CUDA translation unit: every kernel's generic launcher (render/cuda.ts), the
+ * fast-path launches that replace them where a hand-written template of native/cuda/nx_cuda_kernels.cuh
+ * computes the same thing, the parameter table, and `nx_forward`, the sequence of launches on the instance's
+ * stream. Together with native/cuda/nx_cuda_runtime.cu this is the whole library.
+ *
+ * Fast paths are recognised by kernel name, then confirmed by rebuilding the kernel name from the spec
+ * the template implements (the names are deterministic functions of op, types and shapes, see
+ * lower/kernels/*). Anything not recognised runs its generic launcher, so a renamed or new kernel is slower,
+ * never wrong. `fastPaths: false` renders the generic path everywhere (used to bisect conformance failures).
+ */
+import type { DType, Expr, Kernel } from '../ir/ir';
+import type { BufRef, Plan, Step } from '../lower/plan';
+import type { ModelDims } from '../lower/model-dims';
+import { QUANT_SCHEMES, TVM_DTYPE, type QuantScheme } from '../lower/quant';
+import { gemvKernelName, matmulKernelName } from '../lower/kernels/matmul';
+import { attentionKernelName } from '../lower/kernels/attention';
+import { rmsNormKernelName } from '../lower/kernels/norm';
+import { renderConst } from './cpp';
+import { CUDA_TYPE, launcherName, renderKernelCuda } from './cuda';
+import { planKernels } from './library-cpp';
+
+export interface CudaLibraryInfo {
+  metadataJson: string;
+  dims: ModelDims;
+}
+
+export interface CudaRenderOptions {
+  fastPaths: boolean;
+}
+
+const BYTES: Record<string, number> = { f32: 4, f16: 2, bf16: 2, u32: 4, i32: 4, i64: 8, bool: 1 };
+const STORAGE_KIND: Partial<Record<DType, string>> = { f32: 'NX_F32', f16: 'NX_F16', bf16: 'NX_BF16' };
+
+function hostExpr(e: Expr): string {
+  switch (e.k) {
+    case 'const':
+      return renderConst(e.v, e.t);
+    case 'var':
+      return e.name === 'pos' ? 'st->pos' : e.name;
+    case 'bin':
+      if (e.op === 'max' || e.op === 'min') return `nx_${e.op}(${hostExpr(e.a)}, ${hostExpr(e.b)})`;
+      return `(${hostExpr(e.a)} ${e.op} ${hostExpr(e.b)})`;
+    default:
+      throw new Error(`plan scalar expressions are arithmetic over n/pos/cap/rows/first, got ${e.k}`);
+  }
+}
+
+/** Scalar arguments: `pos` must be the plain variable (it is a device pointer). */
+function scalarArg(e: Expr): string {
+  if (e.k === 'var' && e.name === 'pos') return 'st->pos';
+  if (exprUsesPos(e)) throw new Error('the cuda target needs plan scalars that use pos to be exactly `pos`');
+  return `(int32_t)(${hostExpr(e)})`;
+}
+
+function exprUsesPos(e: Expr): boolean {
+  if (e.k === 'var') return e.name === 'pos';
+  if (e.k === 'bin') return exprUsesPos(e.a) || exprUsesPos(e.b);
+  return false;
+}
+
+interface MatmulMatch {
+  q: QuantScheme;
+  n: number;
+  k: number;
+  bias: boolean;
+  embedding: boolean;
+}
+
+/** Which quantised-weight access a matmul uses: 0 dense, 1 group NK, 2 group KN. */
+function weightKind(m: MatmulMatch): 0 | 1 | 2 {
+  if (m.q.kind === 'none' || (m.embedding && !m.q.quantizeEmbedding)) return 0;
+  return m.q.layout === 'KN' && !m.embedding ? 2 : 1;
+}
+
+function matchMatmul(name: string): MatmulMatch | null {
+  const m = /^(?:matmul|gemv)_.*_n(\d+)_k(\d+)$/.exec(name);
+  if (!m) return null;
+  const n = Number(m[1]);
+  const k = Number(m[2]);
+  for (const q of Object.values(QUANT_SCHEMES)) {
+    for (const embedding of [false, true]) {
+      for (const bias of [false, true]) {
+        const spec = { q, n, k, bias, embedding };
+        if (matmulKernelName(spec) === name || gemvKernelName(spec) === name) return spec;
+      }
+    }
+  }
+  return null;
+}
+
+export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaRenderOptions = { fastPaths: true }): { source: string; kernels: Map<string, string> } {
+  const { dims } = info;
+  const kernels = new Map<string, string>();
+  const rendered = new Map<string, string>();
+  for (const k of planKernels(plan)) {
+    const r = renderKernelCuda(k);
+    rendered.set(k.name, r.source + r.launcher);
+  }
+  // Only kernels some step launches generically are emitted (fast paths replace the others).
+  const usedGeneric = new Set<string>();
+  const paramIndex = new Map(plan.params.map((p, i) => [p.name, i]));
+  const scratchIndex = new Map(plan.scratch.map((s, i) => [s.name, i]));
+
+  const bufArg = (ref: BufRef, t: string): string => {
+    switch (ref.k) {
+      case 'param': {
+        const i = paramIndex.get(ref.name);
+        if (i === undefined) throw new Error(`plan references undeclared param ${ref.name}`);
+        return `(${t}*)st->params[${i}]`;
+      }
+      case 'scratch': {
+        const i = scratchIndex.get(ref.name)!;
+        return ref.offset ? `(st->scratch[${i}] + ${hostExpr(ref.offset)})` : `st->scratch[${i}]`;
+      }
+      case 'kv':
+        return `(st->kv + (int64_t)${plan.kv.kvHeads * plan.kv.headDim} * cap * ${2 * ref.layer + (ref.which === 'v' ? 1 : 0)})`;
+      case 'tokens':
+        return `(${t}*)st->tokens`;
+      case 'logits':
+        return 'st->logits';
+      case 'table':
+        return `(${t}*)nx_table_${ref.name}()`;
+    }
+  };
+  const typedArg = (s: Step, kernel: Kernel, i: number) => {
+    const b = kernel.buffers[i];
+    return bufArg(s.bufs[i], `${b.access === 'in' ? 'const ' : ''}${CUDA_TYPE[b.t]}`);
+  };
+  const genericCall = (s: Step, kernel: Kernel, withScalars: boolean) => {
+    const bufs = kernel.buffers.map((_, i) => typedArg(s, kernel, i));
+    const scalars = withScalars ? s.scalars.map(scalarArg) : [];
+    usedGeneric.add(kernel.name);
+    return `${launcherName(kernel)}(${['stream', ...bufs, ...scalars].join(', ')});`;
+  };
+  const sameRef = (a: BufRef, b: BufRef) => JSON.stringify(a) === JSON.stringify(b);
+
+  /** Fast launch of a matmul step (both the n-row product and its single-row decode variant). */
+  const fastMatmul = (s: Step): string[] | null => {
+    const m = matchMatmul(s.kernel.name);
+    if (!m) return null;
+    const wk = weightKind(m);
+    const q = m.q;
+    const bits = q.kind === 'group' && wk !== 0 ? q.bits : 0;
+    const group = q.kind === 'group' && wk !== 0 ? q.groupSize : 1;
+    const scaleKind = STORAGE_KIND[q.modelDtype];
+    const biasKind = m.bias ? STORAGE_KIND[q.modelDtype] : '-1';
+    if (!scaleKind || !biasKind) return null;
+    const x = typedArg(s, s.kernel, 0);
+    const w = `(const void*)${bufArg(s.bufs[1], 'const void')}`;
+    const sc = wk === 0 ? 'nullptr' : `(const void*)${bufArg(s.bufs[2], 'const void')}`;
+    const bi = wk === 0 ? 1 : 2;
+    const bias = m.bias ? `(const void*)${bufArg(s.bufs[bi + 1], 'const void')}` : 'nullptr';
+    const y = bufArg(s.bufs[s.bufs.length - 1], 'float');
+    const rows = `(int32_t)(${hostExpr(s.scalars[0])})`;
+    const N = m.n;
+    const K = m.k;
+    let gemv: string;
+    if (wk === 0) gemv = `nx_gemv_dense<${N}, ${K}, ${scaleKind}, ${biasKind}><<<${Math.ceil(N / 4)}, 128, 0, stream>>>(${x}, ${w}, ${bias}, ${y});`;
+    else if (wk === 1) gemv = `nx_gemv_qnk<${N}, ${K}, ${bits}, ${group}, ${scaleKind}, ${biasKind}><<<${Math.ceil(N / 4)}, 128, 0, stream>>>(${x}, (const uint32_t*)${w}, ${sc}, ${bias}, ${y});`;
+    else gemv = `nx_gemv_qkn<${N}, ${K}, ${bits}, ${group}, ${scaleKind}, ${biasKind}><<<${Math.ceil(N / 32)}, dim3(32, 8), 0, stream>>>(${x}, (const uint32_t*)${w}, ${sc}, ${bias}, ${y});`;
+    const mm = `nx_mm_tc<${wk}, ${N}, ${K}, ${bits}, ${group}, ${scaleKind}, ${biasKind}><<<dim3(${Math.ceil(N / 64)}, (unsigned)((M + 63) / 64)), 128, 0, stream>>>(${x}, ${w}, ${sc}, ${bias}, ${y}, M);`;
+    return [`  { const int32_t M = ${rows};`, `    if (M == 1) ${gemv}`, `    else if (M > 1) ${mm} }`];
+  };
+
+  const fastAttention = (s: Step): string[] | null => {
+    const m = /^attention_hq(\d+)_hkv(\d+)_d(\d+)(?:_w(\d+))?(?:_cap(.+))?$/.exec(s.kernel.name);
+    if (!m) return null;
+    const spec = { hq: Number(m[1]), hkv: Number(m[2]), d: Number(m[3]), scale: dims.attnScale, window: m[4] ? Number(m[4]) : 0, softcap: m[5] ? Number(m[5]) : 0 };
+    if (attentionKernelName(spec) !== s.kernel.name || spec.hq % spec.hkv !== 0) return null;
+    const [qkv, kc, vc, out] = [0, 1, 2, 3].map((i) => typedArg(s, s.kernel, i));
+    const n = `(int32_t)(${hostExpr(s.scalars[0])})`;
+    const tmpl = `${spec.hq}, ${spec.hkv}, ${spec.d}, ${spec.window}, ${spec.softcap ? 'true' : 'false'}`;
+    return [
+      `  { const int32_t nq = ${n};`,
+      `    const int32_t splits = nq == 1 ? st->attn_splits : 1;`,
+      `    nx_attn<${tmpl}><<<dim3(nq * ${spec.hq}, splits), 32, 0, stream>>>(${qkv}, ${kc}, ${vc}, ${out}, st->attn_ws, st->pos, cap, splits, ${renderConst(spec.scale, 'f32')}, ${renderConst(spec.softcap || 1, 'f32')});`,
+      `    if (splits > 1) nx_attn_combine<${spec.d}><<<nq * ${spec.hq}, 32, 0, stream>>>(st->attn_ws, ${out}, splits); }`,
+    ];
+  };
+
+  const normMatch = (s: Step): { dim: number; wt: DType } | null => {
+    const m = /^rms_norm_(f32|f16|bf16)_d(\d+)$/.exec(s.kernel.name);
+    if (!m) return null;
+    const spec = { dim: Number(m[2]), wt: m[1] as DType };
+    return rmsNormKernelName(spec.dim, spec.wt) === s.kernel.name ? spec : null;
+  };
+  const eps = renderConst(dims.eps, 'f32');
+
+  const body: string[] = [];
+  let inTail = false;
+  for (let i = 0; i < plan.steps.length; i++) {
+    const s = plan.steps[i];
+    const usesRows = s.scalars.some((e) => e.k === 'var' && e.name === 'rows');
+    if (usesRows && !inTail) {
+      body.push('  if (rows <= 0) return;');
+      inTail = true;
+    }
+    if (opts.fastPaths) {
+      // Residual add fused into the RMSNorm that reads its result.
+      const next = plan.steps[i + 1];
+      const nm = next ? normMatch(next) : null;
+      if (/^residual_add_d\d+$/.test(s.kernel.name) && nm && next && sameRef(s.bufs[0], next.bufs[0]) && `residual_add_d${nm.dim}` === s.kernel.name &&
+        JSON.stringify(s.scalars) === JSON.stringify(next.scalars)) {
+        const x = typedArg(s, s.kernel, 0).replace(/^\(const float\*\)/, '');
+        body.push(`  { const int32_t r = (int32_t)(${hostExpr(s.scalars[0])}); if (r > 0) nx_add_rmsnorm<${nm.dim}, ${STORAGE_KIND[nm.wt]}><<<r, 256, 0, stream>>>(${x}, ${typedArg(s, s.kernel, 1)}, ${typedArg(next, next.kernel, 1)}, ${typedArg(next, next.kernel, 2)}, ${eps}); }`);
+        i++;
+        continue;
+      }
+      const nrm = normMatch(s);
+      if (nrm) {
+        body.push(`  { const int32_t r = (int32_t)(${hostExpr(s.scalars[0])}); if (r > 0) nx_rmsnorm<${nrm.dim}, ${STORAGE_KIND[nrm.wt]}><<<r, 256, 0, stream>>>(${typedArg(s, s.kernel, 0)}, ${typedArg(s, s.kernel, 1)}, ${typedArg(s, s.kernel, 2)}, ${eps}); }`);
+        continue;
+      }
+      const fast = fastMatmul(s) ?? fastAttention(s);
+      if (fast) {
+        body.push(...fast);
+        continue;
+      }
+    }
+    if (s.single) {
+      body.push(`  if (${hostExpr(s.scalars[0])} == 1) ${genericCall(s, s.single, false)}`);
+      body.push(`  else ${genericCall(s, s.kernel, true)}`);
+    } else body.push(`  ${genericCall(s, s.kernel, true)}`);
+  }
+
+  const generic: string[] = [];
+  for (const [name, src] of rendered) {
+    if (!usedGeneric.has(name)) continue;
+    generic.push(src);
+    kernels.set(name, src);
+  }
+  const paramsTable = plan.params.map((p) => {
+    const shape = [...p.shape, 0, 0, 0, 0].slice(0, 4).join(', ');
+    const nbytes = p.shape.reduce((a, b) => a * b, 1) * BYTES[p.dtype];
+    return `  {"${p.name}", "${TVM_DTYPE[p.dtype]}", ${p.shape.length}, {${shape}}, ${nbytes}},`;
+  });
+  // Constant tables live in device memory; the forward takes their addresses once.
+  const tables = plan.tables.flatMap((t) => [
+    `__device__ const float T_${t.name}[] = {${t.values.map((x) => renderConst(x, 'f32')).join(', ')}};`,
+    `static const float *nx_table_${t.name}() {`,
+    '  static const float *p = nullptr;',
+    `  if (!p) cudaGetSymbolAddress((void **)&p, T_${t.name});`,
+    '  return p;',
+    '}',
+  ]);
+  if (info.metadataJson.includes(')NXJSON"')) throw new Error('metadata contains the raw-string delimiter');
+
+  const source = [
+    '// Generated by nx-mlc (core/compiler, cuda target): kernels and plan of one model specialisation. Do not edit.',
+    '#include "nx_cuda.h"',
+    '#include "nx_cuda_kernels.cuh"',
+    '',
+    ...tables,
+    '',
+    ...generic,
+    `static const nx_param_spec kParams[] = {\n${paramsTable.join('\n')}\n};`,
+    `static const int64_t kScratch[] = {${plan.scratch.map((s) => s.width).join(', ')}};`,
+    `static const char kMetadata[] = R"NXJSON(${info.metadataJson})NXJSON";`,
+    '',
+    'static void nx_forward(nx_cuda_state *st, int32_t n, int32_t first, int32_t rows) {',
+    '  cudaStream_t stream = st->stream;',
+    '  const int32_t cap = st->cap;',
+    '  (void)first; (void)cap; (void)n;',
+    ...body,
+    '}',
+    '',
+    'static const nx_cuda_model_def kModel = {',
+    `  kMetadata, ${plan.params.length}, kParams, ${plan.scratch.length}, kScratch,`,
+    `  ${dims.vocab}, ${dims.contextWindow}, ${dims.prefillChunk},`,
+    `  ${plan.kv.layers}, ${plan.kv.kvHeads}, ${plan.kv.headDim},`,
+    `  ${dims.heads},`,
+    '  nx_forward,',
+    '};',
+    '',
+    'const nx_cuda_model_def *nx_cuda_model_definition(void) { return &kModel; }',
+    '',
+  ].join('\n');
+  return { source, kernels };
+}
