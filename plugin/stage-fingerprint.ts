@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModelFile, ModelSpec } from '../schema/load-model-file';
+import { hardwareByName, loadModelFile, ModelSpec } from '../schema/load-model-file';
 import { DigestMemo } from './file-digest';
 
 /**
@@ -11,8 +11,8 @@ import { DigestMemo } from './file-digest';
  * details stay readable, and the output is stable (sorted, no absolute paths, no timestamps).
  */
 
-export type Stage = 'gen-config' | 'convert-weight' | 'validate' | 'compiler';
-export const STAGES: Stage[] = ['gen-config', 'convert-weight', 'validate', 'compiler'];
+export type Stage = 'gen-config' | 'convert-weight' | 'compile' | 'validate';
+export const STAGES: Stage[] = ['gen-config', 'convert-weight', 'compile', 'validate'];
 
 /** gen-config's files besides config.json (core/gen-config's TOKENIZER_FILES; a test keeps the two equal). */
 export const GEN_CONFIG_FILES = ['config.json', 'generation_config.json', 'tokenizer.model', 'tokenizer.json', 'vocab.json', 'merges.txt', 'added_tokens.json', 'tokenizer_config.json'];
@@ -24,12 +24,19 @@ export function isWeightFile(name: string): boolean {
 
 type Line = [string, string];
 
-export function stageFingerprint(workspaceRoot: string, stage: Stage, modelFile: string | null, memo: DigestMemo): string {
-  if (stage === 'compiler') return render(compilerLines(memo));
-  const spec = loadModelFile(workspaceRoot, modelFile!);
+/**
+ * @param hardware compile only: the hardware target name (its device and opt come from the model file).
+ */
+export function stageFingerprint(workspaceRoot: string, stage: Stage, modelFile: string, memo: DigestMemo, hardware?: string): string {
+  const spec = loadModelFile(workspaceRoot, modelFile);
   const lines: Line[] = [['nx-mlc', packageVersion()]];
   const d = spec.data;
-  if (stage === 'gen-config') {
+  if (stage === 'compile') {
+    // not model_config: that arrives through gen-config's model-lib-inputs.json (a dependent task output)
+    const hw = hardware ? hardwareByName(spec, hardware) : undefined;
+    lines.push(['hardware', canonical(hw ?? { name: hardware ?? null, unknown: true })]);
+    lines.push(...compilerLines(memo));
+  } else if (stage === 'gen-config') {
     lines.push(['settings', canonical({ source: d.source, revision: d.revision, modelType: d.modelType, convTemplate: d.convTemplate, overrides: d.overrides })]);
     lines.push(...sourceFiles(workspaceRoot, spec, GEN_CONFIG_FILES, memo));
   } else if (stage === 'convert-weight') {
@@ -68,7 +75,7 @@ function sourceFiles(workspaceRoot: string, spec: ModelSpec, names: string[], me
 /** The compiler: this package's version plus the bytes of its compiler code and native runtime sources. */
 function compilerLines(memo: DigestMemo): Line[] {
   const root = packageRoot();
-  const lines: Line[] = [['nx-mlc', packageVersion()]];
+  const lines: Line[] = [];
   for (const dir of ['dist/core/compiler', 'core/compiler', 'native']) {
     const abs = path.join(root, dir);
     if (!fs.existsSync(abs)) continue;

@@ -1,14 +1,15 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import { artifactPaths, HardwareTarget, MODEL_LIB_INPUTS_FILE, ModelSpec } from '../schema/load-model-file';
+import { artifactPaths, HardwareTarget, hardwareByName, hardwareTargetNames, KNOWN_HARDWARE, MODEL_LIB_INPUTS_FILE, ModelSpec } from '../schema/load-model-file';
 
 /**
  * The targets inferred for one model (pure: spec in, targets out).
  *
  * Nx hashes every target's executor, options, outputs and configurations into every task of the project
  * (hash_project_config), so options here hold only what never changes for a given target name: the model
- * file, the quantization, the hardware target's device/opt. Everything a user edits in mlc-model.yaml
- * (template, overrides, weights, validation prompt) reaches each stage through its own `runtime` fingerprint,
- * which is what makes a new template re-run gen-config only.
+ * file, the quantization, the hardware target's name. Everything a user edits in mlc-model.yaml (template,
+ * overrides, weights, a target's device/opt, validation prompt) reaches each stage through its own `runtime`
+ * fingerprint, which is what makes a new template re-run gen-config only. For the same reason the set of
+ * targets is fixed (every known hardware target exists, declared or not; see KNOWN_HARDWARE).
  */
 
 export interface TargetOptions {
@@ -18,9 +19,8 @@ export interface TargetOptions {
   fingerprintCommand: string;
 }
 
-/** Device names that `compile:<device>` / `validate:<device>` configurations exist for. A fixed list: a
- * configuration added per declared target would change every task hash of the project. */
-export const DEVICE_CONFIGURATIONS = ['cpu', 'cuda', 'rocm', 'vulkan', 'metal', 'webgpu', 'iphone', 'android'];
+/** `compile:<name>` / `validate:<name>` configurations: fixed for the same reason as the target list. */
+export const DEVICE_CONFIGURATIONS = KNOWN_HARDWARE.map((h) => h.name);
 
 export const TARGET_GROUP = 'MLC model';
 
@@ -37,7 +37,7 @@ const WEIGHT_OUTPUTS = ['tensor-cache.json', 'ndarray-cache.json', 'tensor-cache
 
 export function inferTargets(spec: ModelSpec, o: TargetOptions): Record<string, TargetConfiguration> {
   const ex = (name: string) => `${o.executors}:${name}`;
-  const fp = (stage: string) => ({ runtime: stage === 'compiler' ? `${o.fingerprintCommand} compiler` : `${o.fingerprintCommand} ${stage} ${spec.file}` });
+  const fp = (...args: string[]) => ({ runtime: `${o.fingerprintCommand} ${args.join(' ')}` });
   const ws = (p: string) => `{workspaceRoot}/${p}`;
   const noExternal = { externalDependencies: [] as string[] };
   const targets: Record<string, TargetConfiguration> = {};
@@ -50,7 +50,7 @@ export function inferTargets(spec: ModelSpec, o: TargetOptions): Record<string, 
       executor: ex('gen-config'),
       options: { model: spec.file, quantization: q },
       cache: true,
-      inputs: [fp('gen-config'), noExternal],
+      inputs: [fp('gen-config', spec.file), noExternal],
       outputs: ['mlc-chat-config.json', MODEL_LIB_INPUTS_FILE, ...TOKENIZER_OUTPUTS].map((f) => ws(`${dir}/${f}`)),
       metadata: { description: `Write mlc-chat-config.json (${q}) and copy the tokenizer into ${dir}`, technologies: TECH },
     };
@@ -58,32 +58,35 @@ export function inferTargets(spec: ModelSpec, o: TargetOptions): Record<string, 
       executor: ex('convert-weight'),
       options: { model: spec.file, quantization: q },
       cache: true,
-      inputs: [fp('convert-weight'), noExternal],
+      inputs: [fp('convert-weight', spec.file), noExternal],
       outputs: WEIGHT_OUTPUTS.map((f) => ws(`${dir}/${f}`)),
       metadata: { description: `Quantize the weights to ${q} (tensor-cache.json + params_shard_*.bin in ${dir})`, technologies: TECH },
     };
-    for (const hw of hws) {
+    for (const name of hardwareTargetNames(spec)) {
+      const hw = hardwareByName(spec, name)!;
+      const declared = hws.some((h) => h.name === name);
+      const note = declared ? '' : ' (not declared in the model file: runs with defaults)';
       const lib = artifactPaths.library(spec, q, hw);
-      targets[fanOutName.compile(q, hw)] = {
+      targets[fanOutName.compile(q, name)] = {
         executor: ex('compile'),
-        options: { model: spec.file, quantization: q, target: hw.name, device: hw.device, ...(hw.opt ? { opt: hw.opt } : {}) },
+        options: { model: spec.file, quantization: q, target: name },
         cache: true,
         dependsOn: [fanOutName.genConfig(q)],
-        // model_config only (the file gen-config derives from mlc-chat-config), plus the compiler itself
-        inputs: [{ dependentTasksOutputFiles: `**/${MODEL_LIB_INPUTS_FILE}` }, fp('compiler'), noExternal],
+        // model_config only (the file gen-config derives from mlc-chat-config), the target's device/opt, the compiler
+        inputs: [{ dependentTasksOutputFiles: `**/${MODEL_LIB_INPUTS_FILE}` }, fp('compile', spec.file, name), noExternal],
         outputs: [ws(lib), ws(`${lib}.json`)],
-        metadata: { description: `Compile the ${q} model library for ${hw.device}${hw.name !== hw.device ? ` (${hw.name})` : ''} → ${lib}`, technologies: TECH },
+        metadata: { description: `Compile the ${q} model library for ${name}${note} → ${lib}`, technologies: TECH },
       };
       const report = artifactPaths.report(spec, q, hw);
-      targets[fanOutName.validate(q, hw)] = {
+      targets[fanOutName.validate(q, name)] = {
         executor: ex('validate'),
-        options: { model: spec.file, quantization: q, target: hw.name, device: hw.device },
+        options: { model: spec.file, quantization: q, target: name },
         cache: true,
-        dependsOn: [fanOutName.compile(q, hw), fanOutName.convertWeight(q)],
+        dependsOn: [fanOutName.compile(q, name), fanOutName.convertWeight(q)],
         // every small artifact upstream (configs, tokenizer, tensor-cache.json, library manifest), never the shards
-        inputs: [{ dependentTasksOutputFiles: '**/*.json', transitive: true }, fp('validate'), noExternal],
+        inputs: [{ dependentTasksOutputFiles: '**/*.json', transitive: true }, fp('validate', spec.file), noExternal],
         outputs: [ws(report)],
-        metadata: { description: `Run the ${q} model on ${hw.name} and write ${report}`, technologies: TECH },
+        metadata: { description: `Run the ${q} model on ${name}${note} and write ${report}`, technologies: TECH },
       };
     }
   }

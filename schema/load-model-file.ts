@@ -93,6 +93,36 @@ function normalizeHardware(t: HardwareTargetInput): HardwareTarget {
   return { name: t.name, device: t.device, ...(t.opt ? { opt: t.opt } : {}) };
 }
 
+/**
+ * Hardware targets every model project has compile/validate targets for, declared or not. Nx hashes the list
+ * of a project's targets into every task of the project, so a fixed list is what lets "one more hardware
+ * target" run one compile instead of invalidating the model; the model file's `targets` only chooses which
+ * ones `compile`/`validate` run by default. A custom-named target (object form) adds targets of its own.
+ */
+export const KNOWN_HARDWARE: readonly HardwareTarget[] = [
+  { name: 'cpu', device: 'cpu' },
+  { name: 'cpu-native', device: 'cpu:native' },
+  { name: 'cuda', device: 'cuda' },
+  { name: 'rocm', device: 'rocm' },
+  { name: 'vulkan', device: 'vulkan' },
+  { name: 'metal', device: 'metal' },
+  { name: 'webgpu', device: 'webgpu' },
+  { name: 'iphone', device: 'iphone' },
+  { name: 'android', device: 'android' },
+];
+
+/** Every hardware target name the project has fan-out targets for: the known ones, then custom declared ones. */
+export function hardwareTargetNames(spec: ModelSpec): string[] {
+  const names = KNOWN_HARDWARE.map((h) => h.name);
+  for (const h of spec.hardware) if (!names.includes(h.name)) names.push(h.name);
+  return names;
+}
+
+/** A hardware target as the model file declares it, or its defaults when it is known but not declared. */
+export function hardwareByName(spec: ModelSpec | null, name: string): HardwareTarget | undefined {
+  return spec?.hardware.find((h) => h.name === name) ?? KNOWN_HARDWARE.find((h) => h.name === name);
+}
+
 /** Library file extension per device family (MLC's conventions). */
 export function libraryExtension(device: string): string {
   const base = device.split(':')[0].toLowerCase();

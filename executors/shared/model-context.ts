@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { NxMlcError } from '../../core/support/errors';
-import { HardwareTarget, loadModelFile, ModelSpec } from '../../schema/load-model-file';
+import { HardwareTarget, hardwareByName, loadModelFile, ModelSpec } from '../../schema/load-model-file';
 
 /** The model file behind a target, if the target names one (inferred targets always do). */
 export function modelSpecOf(root: string, model: string | undefined): ModelSpec | null {
@@ -28,7 +28,7 @@ export function need<T = string>(value: T | undefined, option: string, stage: st
 
 /** The hardware target a fan-out task is for: declared in the model file, or made up from the options. */
 export function hardwareOf(spec: ModelSpec | null, target: string | undefined, device: string | undefined): HardwareTarget {
-  const declared = spec && target ? spec.hardware.find((h) => h.name === target) : undefined;
+  const declared = target ? hardwareByName(spec, target) : undefined;
   if (declared) return { ...declared, ...(device ? { device } : {}) };
   const d = device ?? target;
   if (!d) throw new NxMlcError('No hardware target given', { field: 'device', fix: 'Pass --device=<device> (e.g. cpu) or --target=<name>.' });
