@@ -181,6 +181,20 @@ NXMLC_API int32_t nxmlc_finalize(nxmlc_model *m) {
     if (count++ < 5) missing += std::string(missing.empty() ? "" : ", ") + m->def->params[i].name;
   }
   if (count) return m->fail(NX_BAD_ARG, std::to_string(count) + " parameter(s) not set: " + missing + (count > 5 ? ", ..." : ""));
+  // Warm-up: one single-token forward and one sampling step, outside any capture, so every kernel of the
+  // decode path is loaded (CUDA loads modules lazily) and table addresses are resolved before a graph is
+  // captured. It writes KV position 0 only, which the next prefill overwrites (seq_len stays 0).
+  {
+    std::memset(m->h_stage, 0, sizeof(int32_t) * 3);
+    if (int32_t r = m->check(cudaMemcpyAsync(m->d_pos, m->h_stage, 2 * sizeof(int32_t), cudaMemcpyHostToDevice, m->stream), "warm-up")) return r;
+    if (int32_t r = m->check(cudaMemcpyAsync(m->d_tokens, m->h_stage + 2, sizeof(int32_t), cudaMemcpyHostToDevice, m->stream), "warm-up")) return r;
+    nx_cuda_state st = m->state();
+    m->def->forward(&st, 1, 0, 1);
+    nx_sample<<<1, 1024, 0, m->stream>>>(m->logits, m->def->vocab_size, 0.f, 0ull, m->d_tokens, m->d_pos, m->d_pos + 1, m->d_out);
+    if (int32_t r = m->check(cudaGetLastError(), "warm-up launch")) return r;
+    if (int32_t r = m->check(cudaStreamSynchronize(m->stream), "warm-up forward")) return r;
+  }
+  m->seq_len = 0;
   m->finalized = true;
   m->error.clear();
   return NX_OK;

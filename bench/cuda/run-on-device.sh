@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs the cuda target's conformance suite and benchmark on a GPU machine (no Node needed there).
+# Inputs come from `node -r @swc-node/register bench/cuda/prepare.ts` (into .cuda-carry/, carried along).
+#   bash bench/cuda/run-on-device.sh [conformance] [bench] [models...]
+# Prints JSON lines; also writes them to $OUT/results.jsonl (or ./cuda-results.jsonl).
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+CARRY=$ROOT/.cuda-carry
+OUTDIR=${OUT:-$ROOT}
+RES=$OUTDIR/results.jsonl
+BUILD=/tmp/nxcu-build
+mkdir -p "$BUILD"
+: > "$RES"
+export PYTHONUNBUFFERED=1
+WHAT="${*:-conformance bench}"
+MODELS=$(echo "$WHAT" | tr ' ' '\n' | grep -E '^(qwen|llama)' || true)
+[ -z "$MODELS" ] && MODELS="qwen2.5-0.5b llama-3.2-1b llama-3-8b"
+FLAGS="-O3 -std=c++17 -shared -Xcompiler -fPIC,-fvisibility=hidden -cudart static -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
+INC="-I$ROOT/native/include -I$ROOT/native/cuda"
+emit() { echo "$1" | tee -a "$RES"; }
+
+emit "{\"machine\": \"$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -1)\", \"nvcc\": \"$(nvcc --version | grep release)\"}"
+
+build() {  # src out -> prints seconds
+  local t0=$(date +%s.%N)
+  nvcc $FLAGS $INC "$1" "$ROOT/native/cuda/nx_cuda_runtime.cu" -o "$2" -diag-suppress 177,550 > "$2.log" 2>&1 || { echo "BUILD FAILED $2"; tail -30 "$2.log"; }
+  awk "BEGIN{print $(date +%s.%N) - $t0}"
+}
+export -f build; export FLAGS INC ROOT
+
+if echo "$WHAT" | grep -q bench; then
+  # Random-weight checkpoints (GPU + disk) in the background while the CPU builds.
+  ( for m in $MODELS; do
+      [ -d /tmp/ckpt/$m ] || python3 bench/make_random_checkpoint.py bench/configs/$m.json /tmp/ckpt/$m > /tmp/ckpt-$m.log 2>&1
+    done ) &
+  CKPT_PID=$!
+  for m in $MODELS; do
+    ( s=$(build "$CARRY/bench/$m/model.cu" "$BUILD/bench-$m.so"); echo "{\"compile\": \"$m\", \"nvcc_seconds\": $s, \"lib_bytes\": $(stat -c %s $BUILD/bench-$m.so 2>/dev/null || echo 0)}" >> "$BUILD/compile.jsonl" ) &
+  done
+fi
+
+if echo "$WHAT" | grep -q conformance; then
+  ls -d "$CARRY"/conformance/*/ | while read d; do c=$(basename "$d"); echo "$d/model.cu $BUILD/$c.so"; echo "$d/model_generic.cu $BUILD/$c-generic.so"; done \
+    | xargs -P 12 -n 2 bash -c 'build "$0" "$1" > /dev/null'
+  for d in "$CARRY"/conformance/*/; do
+    c=$(basename "$d")
+    timeout 120 python3 bench/cuda/nxcuda.py conformance "$d" "$BUILD/$c.so" "$BUILD/$c-generic.so" 2>&1 | tee -a "$RES"
+  done
+  python3 - "$RES" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"case"')]
+fast = [r for r in rows if not r["lib"].endswith("-generic.so")]
+ok = [r for r in fast if r.get("pass_vs_hf") and r.get("pass_greedy_vs_cpu")]
+print(json.dumps({"conformance_summary": {"cases": len(fast), "passed": len(ok), "failed": [r["case"] for r in fast if r not in ok]}}))
+PY
+fi
+
+if echo "$WHAT" | grep -q bench; then
+  wait
+  cat "$BUILD/compile.jsonl" | tee -a "$RES"
+  for m in $MODELS; do
+    python3 -c 'import json,sys; print(json.dumps({"checkpoint": sys.argv[1], "log": open(sys.argv[2]).read()[-300:]}))' $m /tmp/ckpt-$m.log | tee -a "$RES"
+    timeout 240 python3 bench/cuda/nxcuda.py bench "$BUILD/bench-$m.so" "$CARRY/bench/$m/params.json" /tmp/ckpt/$m $m 2>&1 | tail -3 | tee -a "$RES"
+    timeout 180 python3 bench/hf_baseline.py /tmp/ckpt/$m --prompt-len 512 --gen 128 2>&1 | tail -1 | tee -a "$RES"
+  done
+fi
