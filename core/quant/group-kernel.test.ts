@@ -174,3 +174,21 @@ describe('casting to the model dtype', () => {
     expect(decodeToModel(b2, 'F32', 2, 'float16', false, new Float32Array(2))).toBe(1);
   });
 });
+
+describe('the fused bf16 → fp16 cast', () => {
+  test('equals the spec rounding for every bf16 bit pattern', () => {
+    const { castBf16ToF16Bits } = require('./group-kernel') as typeof import('./group-kernel');
+    const src = new Uint8Array(new ArrayBuffer(65536 * 2));
+    const s16 = new Uint16Array(src.buffer);
+    for (let h = 0; h < 65536; h++) s16[h] = h;
+    const out = new Uint16Array(65536);
+    const bad = castBf16ToF16Bits(src, 65536, out);
+    expect(bad).toBe(0x7f80); // +inf is the first non-finite pattern
+    for (let h = 0; h < 65536; h++) {
+      const e = (h >>> 7) & 0xff;
+      if (e === 0xff) continue; // inf/NaN are rejected before they matter
+      const v = new Float32Array(new Uint32Array([h << 16]).buffer)[0];
+      if (out[h] !== refStore16(refToModel(v, 'float16'), 'float16')) throw new Error(`bf16 0x${h.toString(16)}: got 0x${out[h].toString(16)}`);
+    }
+  });
+});

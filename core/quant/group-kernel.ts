@@ -19,6 +19,20 @@ export type PlusOne = false | FloatSourceDtype;
 export function decodeToModel(src: Uint8Array, srcDtype: FloatSourceDtype, n: number, model: ModelDtype, plusOne: PlusOne, out: Float32Array): number {
   const o = new Uint32Array(out.buffer, out.byteOffset, n);
   let bad = -1;
+  if (srcDtype === 'BF16' && model === 'float16' && !plusOne) {
+    // the hot path (bf16 checkpoints to fp16 schemes), fused into one pass: bf16 has fewer mantissa bits
+    // than fp16, so only values outside fp16's normal range need rounding
+    const s = new Uint16Array(src.buffer, src.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const u = s[i] << 16;
+      const a = u & 0x7fffffff;
+      if (a < 0x38800000 || a >= 0x477ff000) {
+        if (a >= 0x7f800000 && bad < 0) bad = i;
+        o[i] = f16RoundBits(u >>> 0);
+      } else o[i] = u;
+    }
+    return bad;
+  }
   if (srcDtype === 'BF16') {
     const s = new Uint16Array(src.buffer, src.byteOffset, n);
     for (let i = 0; i < n; i++) o[i] = s[i] << 16;
@@ -53,6 +67,27 @@ export function encodeModel(values: Float32Array, n: number, model: ModelDtype, 
   if (model === 'float16') for (let i = 0; i < n; i++) out[i] = f16BitsOfExact(u[i]);
   else if (model === 'bfloat16') for (let i = 0; i < n; i++) out[i] = u[i] >>> 16;
   else for (let i = 0; i < n; i++) out[i] = f32ToBf16Storage(u[i]);
+}
+
+/**
+ * bf16 source → stored fp16 bits in one pass (q0f16/q4f16_2 norms and unquantized tensors of bf16 checkpoints).
+ * Same result as decodeToModel + encodeModel. Returns the first NaN/Inf index or -1.
+ */
+export function castBf16ToF16Bits(src: Uint8Array, n: number, out: Uint16Array): number {
+  const s = new Uint16Array(src.buffer, src.byteOffset, n);
+  let bad = -1;
+  for (let i = 0; i < n; i++) {
+    const h = s[i];
+    const e = (h >>> 7) & 0xff; // bf16 exponent
+    if (e >= 113 && e <= 142) {
+      // fp16 normal range [2^-14, 2^16): exact, just re-pack sign, exponent and the 7 mantissa bits
+      out[i] = (h & 0x8000) | ((e - 112) << 10) | ((h & 0x7f) << 3);
+    } else {
+      if (e === 0xff && bad < 0) bad = i;
+      out[i] = f16BitsOfExact(f16RoundBits(h << 16));
+    }
+  }
+  return bad;
 }
 
 /** Stored 16-bit patterns → float32 values (inverse of encodeModel; float32 comes back with bf16 precision). */
@@ -102,7 +137,7 @@ export function groupQuantize(w: Float32Array, rows: number, k: number, q: Group
       }
       const scale = roundScale(m / maxInt);
       qScale[si++] = scale;
-      if (L !== null && bits === 4 && e - s === 32) {
+      if (L !== null && bits === 4 && e - s === 32 && scale > 0) {
         wi = packFullQ4Group(w, s, scale, L, qWeight, wi);
         continue;
       }
@@ -134,18 +169,20 @@ export function groupQuantize(w: Float32Array, rows: number, k: number, q: Group
   }
 }
 
-/** The common case (int4, fp16, a full group of 32): the same arithmetic as the generic loop, unrolled per word. */
+/**
+ * The common case (int4, fp16, a full group of 32, scale > 0): the same arithmetic as the generic loop with the
+ * clamps dropped because they cannot bind: |w| <= maxabs and scale = fp16(maxabs / 7) >= maxabs / 7 · (1 − 2^-11),
+ * so x + 7 lies in [−0.004, 14.004] and rint gives 0..14; L[0] = −inf and L[15] = +inf stop the correction.
+ */
 function packFullQ4Group(w: Float32Array, s: number, scale: number, L: Float64Array, qWeight: Uint32Array, wi: number): number {
   for (let j = 0; j < 4; j++) {
     let word = 0;
     const base = s + j * 8;
     for (let t = 0; t < 8; t++) {
       const x = w[base + t] / scale;
-      let c = x + 7 + RINT_MAGIC - RINT_MAGIC;
-      c = c > 0 ? c : 0;
-      c = c < 14 ? c : 14;
-      if (c > 0 && x < L[c]) c--;
-      else if (c < 14 && x >= L[c + 1]) c++;
+      let c = (x + 7 + RINT_MAGIC - RINT_MAGIC) | 0;
+      if (x < L[c]) c--;
+      else if (x >= L[c + 1]) c++;
       word |= c << (t << 2);
     }
     qWeight[wi++] = word;

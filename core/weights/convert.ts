@@ -201,10 +201,16 @@ function* blocks(plan: ConvertPlan, quant: Quantization, torch: boolean, skip: (
 class BlockReader {
   private readonly fds = new Map<string, number>();
   private strided?: { ref: TensorRef; bytes: Buffer };
+  /** source buffers handed back by the quantizer threads, reused (fresh allocations cost page faults) */
+  private readonly free: ArrayBuffer[] = [];
+
+  recycle(ab: ArrayBuffer): void {
+    if (ab.byteLength === BLOCK_BYTES && this.free.length < 64) this.free.push(ab);
+  }
 
   read(ref: TensorRef, offset: number, length: number): ArrayBuffer {
-    const ab = new ArrayBuffer(length);
-    const view = new Uint8Array(ab);
+    const ab = length <= BLOCK_BYTES ? (this.free.pop() ?? new ArrayBuffer(BLOCK_BYTES)) : new ArrayBuffer(length);
+    const view = new Uint8Array(ab, 0, length);
     if (ref.strides) {
       // a non-contiguous torch view: gather it once, then slice blocks from it
       if (this.strided?.ref !== ref) this.strided = { ref, bytes: readTensorBytes(ref) };
@@ -335,6 +341,7 @@ async function emitAll(
       while (inflight.length) {
         const { meta, promise } = inflight.shift()!;
         const result = await promise;
+        reader.recycle(result.src);
         submit();
         if (result.bad >= 0) {
           throw new NxMlcError(`Tensor "${meta.sourceName}" contains NaN or Inf (element ${meta.elementOffset + result.bad})`, {

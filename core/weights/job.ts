@@ -1,5 +1,5 @@
 import { ModelDtype } from '../quant/registry';
-import { decodeToModel, encodeModel, FloatSourceDtype, GroupParams, groupQuantize, groupShape, PlusOne } from '../quant/group-kernel';
+import { castBf16ToF16Bits, decodeToModel, encodeModel, FloatSourceDtype, GroupParams, groupQuantize, groupShape, PlusOne } from '../quant/group-kernel';
 
 /**
  * One unit of work for a quantizer thread: a block of whole rows of one source tensor.
@@ -7,6 +7,7 @@ import { decodeToModel, encodeModel, FloatSourceDtype, GroupParams, groupQuantiz
  */
 export interface Job {
   id: number;
+  /** source bytes at offset 0; may be longer than rows·k elements (recycled buffers) */
   src: ArrayBuffer;
   srcDtype: FloatSourceDtype;
   rows: number;
@@ -23,17 +24,28 @@ export interface JobResult {
   outputs: ArrayBuffer[];
   /** index of the first NaN/Inf source element in this block, or -1 */
   bad: number;
+  /** the job's source buffer, handed back for reuse */
+  src: ArrayBuffer;
 }
+
+/** Reused between jobs of one thread: fresh multi-MB allocations cost page faults and zeroing. */
+let scratch = new Float32Array(0);
 
 export function runJob(job: Job): JobResult {
   const n = job.rows * job.k;
-  const values = new Float32Array(n);
+  if (!job.group && job.srcDtype === 'BF16' && job.modelDtype === 'float16' && !job.plusOne) {
+    const out = new Uint16Array(n);
+    const bad = castBf16ToF16Bits(new Uint8Array(job.src), n, out);
+    return { id: job.id, outputs: bad >= 0 ? [] : [out.buffer], bad, src: job.src };
+  }
+  if (scratch.length < n) scratch = new Float32Array(n);
+  const values = scratch;
   const bad = decodeToModel(new Uint8Array(job.src), job.srcDtype, n, job.modelDtype, job.plusOne, values);
-  if (bad >= 0) return { id: job.id, outputs: [], bad };
+  if (bad >= 0) return { id: job.id, outputs: [], bad, src: job.src };
   if (!job.group) {
     const out = new Uint16Array(n);
     encodeModel(values, n, job.modelDtype, out);
-    return { id: job.id, outputs: [out.buffer], bad };
+    return { id: job.id, outputs: [out.buffer], bad, src: job.src };
   }
   const { groups, words } = groupShape(job.k, job.group);
   const qWeight = new Uint32Array(job.rows * words);
@@ -41,5 +53,5 @@ export function runJob(job: Job): JobResult {
   groupQuantize(values, job.rows, job.k, job.group, qWeight, scales);
   const storedScales = new Uint16Array(scales.length);
   encodeModel(scales, scales.length, job.modelDtype, storedScales);
-  return { id: job.id, outputs: [qWeight.buffer, storedScales.buffer], bad };
+  return { id: job.id, outputs: [qWeight.buffer, storedScales.buffer], bad, src: job.src };
 }

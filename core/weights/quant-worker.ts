@@ -4,5 +4,5 @@ import { Job, runJob } from './job';
 /** Worker thread entry: runs quantizer jobs and hands the output buffers back without copying. */
 parentPort?.on('message', (job: Job) => {
   const result = runJob(job);
-  parentPort!.postMessage(result, result.outputs);
+  parentPort!.postMessage(result, [...result.outputs, result.src]);
 });
