@@ -117,7 +117,11 @@ export class S3Store implements RemoteStore {
     const Key = this.keyOf(sha256);
     const Metadata = { sha256 };
     if (size <= this.partSize) {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: fs.createReadStream(file), ContentLength: size, Metadata }));
+      await this.client
+        .send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: fs.createReadStream(file), ContentLength: size, Metadata }))
+        .catch((e: unknown) => {
+          throw wrapS3Error(e, this.description);
+        });
       opts.onProgress?.(size, size);
       return;
     }
