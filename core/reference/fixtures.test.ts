@@ -11,26 +11,45 @@ import { readHfConfig } from '../hf/config';
 
 /**
  * The oracle against transformers: logits of every prompt position within 1e-3 max-abs (held to 1e-4) and identical
- * greedy continuations, for every hf-tiny fixture and the pycode-6m demo model.
+ * greedy continuations, for every hf-tiny fixture, the pycode-6m demo model, and the gemma / gemma3_text
+ * checkpoints of testdata/hf-tiny-gemma (made by its make_gemma_fixtures.py, as hf-tiny was made).
  */
 
 const ROOT = path.resolve(__dirname, '../..');
-type Case = [name: string, dir: string, invFreqDtype: ComputeDType];
-// transformers rounds RoPE inverse frequencies to the dtype the model was loaded in (RopeSpec.invFreqDtype):
-// hf-tiny was run from the checkpoint dtype (index.json), pycode-6m's expected logits from a float32 load.
-// Without matching this, logits drift by 1e-3..5e-3 over the prompt; with it they agree to ~1e-6.
+/** Dtypes of the two transformers buffers whose rounding shows in the logits, as the expected run had them. */
+interface LoadDtypes {
+  invFreqDtype: ComputeDType;
+  computeDtype: ComputeDType;
+}
+type Case = [name: string, dir: string, dtypes: LoadDtypes];
+
+// transformers keeps RoPE inverse frequencies and gemma's sqrt(hidden) embedding scale in buffers that may
+// take the dtype the model was loaded in (RopeSpec.invFreqDtype; computeDtype rounds the embedding scale).
+// hf-tiny's runs (GPU) had both in the checkpoint dtype; pycode-6m's expected logits come from a float32
+// load; testdata/hf-tiny-gemma records its own (index.json). Without matching this, logits drift by
+// 1e-3..5e-3 over the prompt; with it they agree to ~1e-6.
+const hfTiny = (d: string): Case => {
+  const dir = path.join(ROOT, 'fixtures/hf-tiny', d);
+  const dtype = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).dtype as ComputeDType;
+  return [d, dir, { invFreqDtype: dtype, computeDtype: dtype }];
+};
+const GEMMA_DATA = path.join(__dirname, 'testdata/hf-tiny-gemma');
+const gemmaIndex = JSON.parse(fs.readFileSync(path.join(GEMMA_DATA, 'index.json'), 'utf8'));
+const hfTinyGemma = (d: string): Case => {
+  const rec = gemmaIndex.archs[d];
+  return [d, path.join(GEMMA_DATA, d), { invFreqDtype: rec.rope_inv_freq_dtype, computeDtype: rec.embed_scale_dtype }];
+};
 const CASES: Case[] = [
-  ...['llama', 'llama-tied', 'mistral', 'qwen2', 'qwen3', 'gemma2', 'phi3'].map((d): Case => {
-    const dir = path.join(ROOT, 'fixtures/hf-tiny', d);
-    return [d, dir, JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).dtype];
-  }),
-  ['pycode-6m', path.join(ROOT, 'examples/pycode-6m'), 'float32'],
+  ...['llama', 'llama-tied', 'mistral', 'qwen2', 'qwen3', 'gemma2', 'phi3'].map(hfTiny),
+  ['pycode-6m', path.join(ROOT, 'examples/pycode-6m'), { invFreqDtype: 'float32', computeDtype: 'float32' }],
+  // gemma and gemma3_text, made the same way by testdata/make_gemma_fixtures.py
+  ...['gemma', 'gemma3_text'].map(hfTinyGemma),
 ];
 
-describe.each(CASES)('reference forward reproduces transformers: %s', (_name, dir, invFreqDtype) => {
+describe.each(CASES)('reference forward reproduces transformers: %s', (_name, dir, dtypes) => {
   const hf = readHfConfig(dir);
   const { modelConfig } = deriveModelConfig(getArch(hf.modelType), hf.raw, {});
-  const cfg = referenceConfigFrom(hf.modelType, modelConfig, { invFreqDtype });
+  const cfg = referenceConfigFrom(hf.modelType, modelConfig, dtypes);
   const model = new ReferenceModel(cfg, new HfAsMlcParams(dir, hf.modelType));
   const expected = readExpected(path.join(dir, 'expected.safetensors'));
   const prompt = Array.from(expected.input_ids.data);

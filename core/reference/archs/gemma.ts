@@ -6,9 +6,10 @@ import { ArchOptions } from './types';
 import { positionEmbeddingBase } from './llama';
 
 /**
- * sqrt(hidden_size) as the model multiplies its embeddings by it: HF builds the constant as a tensor of the
- * hidden states' dtype (`torch.tensor(hidden_size**0.5, dtype=hidden_states.dtype)`), so in a bf16 model it
- * is bf16-rounded (sqrt(3072) = 55.43 → 55.5). MLC multiplies by a constant of the model dtype too.
+ * sqrt(hidden_size) as the model multiplies its embeddings by it. transformers rounds it to the model dtype
+ * (4.x: `torch.tensor(hidden_size**0.5, dtype=hidden_states.dtype)`; 5.x: an `embed_scale` buffer that takes
+ * the load dtype and keeps that rounding after `.float()`), so a bf16 model uses bf16(sqrt(3072)) = 55.5,
+ * not 55.43. MLC multiplies by a constant of the model dtype too.
  */
 export function gemmaEmbedScale(hiddenSize: number, dtype: ComputeDType): number {
   const s = Math.sqrt(hiddenSize);

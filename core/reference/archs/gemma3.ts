@@ -39,7 +39,9 @@ function gemma3Names(): ParamNames {
  */
 export function gemma3(top: ModelConfigFields, opts: ArchOptions, file?: string): ReferenceConfig {
   const nested = top.object('text_config');
-  const f = nested ? new ModelConfigFields(nested, 'gemma3 text_config', file) : top;
+  // MLC dumps the nested text config with its own `kwargs` (HF keys without a field, e.g. rope_local_base_freq).
+  const kwargs = nested && typeof nested.kwargs === 'object' && nested.kwargs !== null ? (nested.kwargs as Record<string, unknown>) : {};
+  const f = nested ? new ModelConfigFields({ ...kwargs, ...nested }, 'gemma3 text_config', file) : top;
   const { numHeads, numKvHeads, headDim } = attentionGeometry(f);
   const hiddenSize = f.positiveInt('hidden_size');
   const numLayers = f.positiveInt('num_hidden_layers');
