@@ -127,6 +127,7 @@ maybe('unquantised library reproduces transformers', () => {
 const GROUP: Record<string, GroupLayout> = {
   q4f16_1: { bits: 4, groupSize: 32, transposed: false },
   q4f16_0: { bits: 4, groupSize: 32, transposed: true },
+  q4f32_1: { bits: 4, groupSize: 32, transposed: false },
   q3f16_1: { bits: 3, groupSize: 40, transposed: false },
 };
 
@@ -136,6 +137,8 @@ const QUANT_CASES: [string, string][] = [
   ['gemma2', 'q4f16_1'],
   ['phi3', 'q4f16_1'],
   ['qwen2', 'q4f16_0'],
+  ['qwen2', 'q4f16_1'],
+  ['llama-tied', 'q4f32_1'],
   ['mistral', 'q3f16_1'],
   ['gemma2', 'q0f32'],
 ];

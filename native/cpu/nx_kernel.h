@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <vector>
+#include <algorithm>
 
 // f16 bits -> float, exact (subnormals included); F16C when the build enables it.
 #if defined(__F16C__)
@@ -83,3 +84,4 @@ struct nx_model_def {
 
 // Defined by the generated plan source.
 const nx_model_def *nx_model_definition(void);
+#include "nx_q4.h"

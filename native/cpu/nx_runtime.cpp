@@ -48,7 +48,10 @@ struct nx_pool {
     for (;;) {
       int spins = 0;
       while (gen.load(std::memory_order_acquire) == seen) {
-        if (++spins < 200000) { nx_relax(); continue; }
+        ++spins;
+        if (spins < 20000) { nx_relax(); continue; }
+        // Oversubscribed machines (CI running several jobs): give the core away instead of burning it.
+        if (spins < 20000 + 2000) { std::this_thread::yield(); continue; }
         std::unique_lock<std::mutex> lk(mu);
         sleepers.fetch_add(1);
         cv.wait(lk, [&] { return gen.load(std::memory_order_acquire) != seen; });
@@ -85,7 +88,10 @@ struct nx_pool {
       gen.fetch_add(1, std::memory_order_acq_rel);
     }
     block(0);
-    while (pending.load(std::memory_order_acquire) != 0) nx_relax();
+    for (int spins = 0; pending.load(std::memory_order_acquire) != 0; ++spins) {
+      if (spins < 20000) nx_relax();
+      else std::this_thread::yield();
+    }
   }
 };
 

@@ -59,12 +59,27 @@ export interface ScalarParam {
   t: 'i32';
 }
 
+/**
+ * A whole-kernel operation a backend may implement by hand where it pays (tinygrad's WMMA, ggml's
+ * per-backend mul_mat): renderers that know it emit their fast path behind a capability guard and
+ * keep the IR body as the fallback. Both must pass the same conformance cases.
+ */
+export interface Intrinsic {
+  op: 'q4_gemv' | 'q4_matmul';
+  /** Scale (and bias) storage types. */
+  scale: DType;
+  bias?: DType;
+  n: number;
+  k: number;
+}
+
 export interface Kernel {
   /** Deterministic, derived from op, types and the static dims (e.g. `matmul_q4f16_1_n192_k64`). */
   name: string;
   buffers: BufferParam[];
   scalars: ScalarParam[];
   body: Stmt[];
+  intrinsic?: Intrinsic;
 }
 
 export const FLOAT_TYPES: ReadonlySet<DType> = new Set(['f32', 'f16', 'bf16']);

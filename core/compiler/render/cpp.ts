@@ -7,7 +7,7 @@
  * - `local` scratch is thread-local and reused between calls (no allocation on the hot path).
  * The runtime header (native/cpu/nx_kernel.h) supplies nx_h2f / nx_bf2f / nx_max / nx_parallel_for.
  */
-import type { DType, Expr, Kernel, Stmt } from '../ir/ir';
+import type { DType, Expr, Intrinsic, Kernel, Stmt } from '../ir/ir';
 
 const C_TYPE: Record<DType, string> = {
   f32: 'float', f16: 'uint16_t', bf16: 'uint16_t', u32: 'uint32_t', i32: 'int32_t', i64: 'int64_t', bool: 'bool',
@@ -45,10 +45,35 @@ export function renderConst(v: number, t: DType): string {
   return String(v);
 }
 
+/**
+ * Inside a loop split into (v_0 += W; v_l < W) lanes, `v / d` with d a multiple of W is lane-invariant
+ * (v_0 / d) and `v % W` is the lane (v_l): the rewrite that lets g++ see a packed word or a group scale
+ * as one broadcast value and the bit offset as a per-lane shift, so fused dequantisation vectorises.
+ */
+interface LaneSplit {
+  v: string;
+  w: number;
+}
+
+function constOf(e: Expr): number | undefined {
+  return e.k === 'const' ? e.v : undefined;
+}
+
 class CppWriter {
   private lines: string[] = [];
   private tmp = 0;
+  private lanes: LaneSplit[] = [];
   constructor(private readonly opts: CppRenderOptions, private depth = 1) {}
+
+  private laneRewrite(e: Extract<Expr, { k: 'bin' }>): string | undefined {
+    if (e.a.k !== 'var' || (e.op !== '/' && e.op !== '%')) return undefined;
+    const name = e.a.name;
+    const split = this.lanes.find((l) => l.v === name);
+    const d = constOf(e.b);
+    if (!split || d === undefined || d % split.w !== 0) return undefined;
+    if (e.op === '/') return `(${name}_0 / ${d})`;
+    return d === split.w ? `${name}_l` : `((${name}_0 % ${d}) + ${name}_l)`;
+  }
 
   line(s: string): void {
     this.lines.push(`${'  '.repeat(this.depth)}${s}`);
@@ -67,6 +92,8 @@ class CppWriter {
       case 'load':
         return `${e.buf}[${this.expr(e.idx)}]`;
       case 'bin': {
+        const lane = this.laneRewrite(e);
+        if (lane) return lane;
         const a = this.expr(e.a);
         const b = this.expr(e.b);
         if (e.op === 'max') return `nx_max(${a}, ${b})`;
@@ -96,7 +123,7 @@ class CppWriter {
     const lo = e.lo.k === 'const' ? e.lo.v : undefined;
     const hi = e.hi.k === 'const' ? e.hi.v : undefined;
     const w = e.vec ?? 1;
-    const canVec = this.opts.vectorize && e.op === 'sum' && w > 1 && lo !== undefined && hi !== undefined && (hi - lo) % w === 0;
+    const canVec = this.opts.vectorize && e.op === 'sum' && w > 1 && lo !== undefined && hi !== undefined && lo % w === 0 && (hi - lo) % w === 0;
     this.line(`${ct} ${r} = ${init};`);
     if (canVec) {
       this.line(`{ ${ct} ${r}_p[${w}] = {};`);
@@ -104,6 +131,7 @@ class CppWriter {
       this.line(`    for (int64_t ${e.v}_l = 0; ${e.v}_l < ${w}; ++${e.v}_l) { const int64_t ${e.v} = ${e.v}_0 + ${e.v}_l;`);
       const inner = new CppWriter(this.opts, this.depth + 3);
       inner.tmp = this.tmp + 1000;
+      inner.lanes = [...this.lanes, { v: e.v, w }];
       const body = inner.expr(e.body);
       this.lines.push(...inner.lines);
       this.line(`      ${r}_p[${e.v}_l] += ${body}; } }`);
@@ -124,6 +152,14 @@ class CppWriter {
       this.line('}');
     }
     return r;
+  }
+
+  /** A vec-hinted loop with constant bounds divisible by the width is split into lanes. */
+  private canSplit(s: Extract<Stmt, { k: 'for' }>): boolean {
+    const w = s.hints?.vec;
+    const lo = constOf(s.lo);
+    const hi = constOf(s.hi);
+    return !!w && w > 1 && this.opts.vectorize && lo !== undefined && hi !== undefined && lo % w === 0 && (hi - lo) % w === 0;
   }
 
   stmts(ss: Stmt[]): void {
@@ -172,6 +208,18 @@ class CppWriter {
           this.depth -= 2;
           this.line('  }');
           this.line('});');
+        } else if (this.canSplit(s)) {
+          const w = s.hints!.vec!;
+          this.line(`for (int64_t ${s.v}_0 = ${lo}; ${s.v}_0 < ${hi}; ${s.v}_0 += ${w}) {`);
+          this.line('#pragma GCC ivdep');
+          this.line(`  for (int64_t ${s.v}_l = 0; ${s.v}_l < ${w}; ++${s.v}_l) { const int64_t ${s.v} = ${s.v}_0 + ${s.v}_l;`);
+          this.depth += 2;
+          this.lanes.push({ v: s.v, w });
+          this.stmts(s.body);
+          this.lanes.pop();
+          this.depth -= 2;
+          this.line('  }');
+          this.line('}');
         } else {
           if (s.hints?.vec && this.opts.vectorize) this.line('#pragma GCC ivdep');
           this.line(`for (int64_t ${s.v} = ${lo}; ${s.v} < ${hi}; ++${s.v}) {`);
@@ -193,12 +241,34 @@ export function cppSignature(k: Kernel): string {
   return ['nx_pool* pool', ...bufs, ...scalars].join(', ');
 }
 
+/** Storage kinds as native/cpu/nx_q4.h's templates number them. */
+const STORAGE_KIND: Partial<Record<DType, number>> = { f32: 0, f16: 1, bf16: 2 };
+
+/** Hand-written fast paths this renderer knows (native/cpu/nx_q4.h), each behind its capability macro. */
+const INTRINSICS: Record<Intrinsic['op'], { guard: string; call: (i: Intrinsic) => string }> = {
+  q4_gemv: {
+    guard: 'NX_HAVE_AVX2_Q4',
+    call: (i) => `nx_q4_gemv<${STORAGE_KIND[i.scale]}, ${i.bias ? STORAGE_KIND[i.bias] : -1}, ${i.n}, ${i.k}>(pool, x, qw, qs, ${i.bias ? 'b' : 'nullptr'}, y);`,
+  },
+  q4_matmul: {
+    guard: 'NX_HAVE_AVX2_Q4',
+    call: (i) => `nx_q4_matmul<${STORAGE_KIND[i.scale]}, ${i.bias ? STORAGE_KIND[i.bias] : -1}, ${i.n}, ${i.k}>(pool, x, qw, qs, ${i.bias ? 'b' : 'nullptr'}, y, n);`,
+  },
+};
+
+export interface KernelRenderExtras {
+  /** Use intrinsic fast paths where the kernel declares one (default true). */
+  intrinsics?: boolean;
+}
+
 /** One kernel as a static C++ function. */
-export function renderKernelCpp(k: Kernel, opts: CppRenderOptions = DEFAULT_CPP_OPTIONS): string {
+export function renderKernelCpp(k: Kernel, opts: CppRenderOptions = DEFAULT_CPP_OPTIONS, extras: KernelRenderExtras = {}): string {
   const w = new CppWriter(opts);
   w.line('(void)pool;');
   w.stmts(k.body);
-  return `static void ${k.name}(${cppSignature(k)}) {\n${w.text()}\n}\n`;
+  const fast = k.intrinsic && extras.intrinsics !== false ? INTRINSICS[k.intrinsic.op] : undefined;
+  const body = fast ? `#if defined(${fast.guard})\n  ${fast.call(k.intrinsic!)}\n#else\n${w.text()}\n#endif` : w.text();
+  return `static void ${k.name}(${cppSignature(k)}) {\n${body}\n}\n`;
 }
 
 export { C_TYPE };

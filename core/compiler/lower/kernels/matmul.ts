@@ -6,7 +6,7 @@
  * chunk, not once per token. The dot product asks for 8 independent partial sums, which the C++
  * renderer turns into vector FMAs. Decode is the same kernel with n = 1.
  */
-import type { Kernel } from '../../ir/ir';
+import type { Intrinsic, Kernel } from '../../ir/ir';
 import { add, buf, kernel, let_, load, local, loop, min, mul, scalar, store, sub, sum, v, loadF32, c } from '../../ir/build';
 import { dequantExpr, weightBuffers, type QuantScheme } from '../quant';
 
@@ -19,6 +19,15 @@ export interface MatmulSpec {
   embedding?: boolean;
   /** Output rows per task; defaults to about 32 KiB of dequantised tile. */
   tile?: number;
+}
+
+/** The AVX2 q4 fast path covers 4-bit, group-32, row-major (NK or embedding) weights with whole groups. */
+function q4Intrinsic(s: MatmulSpec, op: Intrinsic['op']): Intrinsic | undefined {
+  const q = s.q;
+  if (q.kind !== 'group' || q.bits !== 4 || q.groupSize !== 32 || s.k % 32 !== 0) return undefined;
+  if (q.layout !== 'NK' && !s.embedding) return undefined;
+  if (s.embedding && !q.quantizeEmbedding) return undefined;
+  return { op, scale: q.modelDtype, bias: s.bias ? q.modelDtype : undefined, n: s.n, k: s.k };
 }
 
 export function defaultTile(k: number): number {
@@ -40,7 +49,7 @@ export function matmulKernel(s: MatmulSpec): Kernel {
     let_('acc', sum('kk', 0, K, mul(load({ name: 'x', t: 'f32' }, add(mul(v('t'), K), v('kk'))), load({ name: 'wt', t: 'f32' }, add(mul(v('r'), K), v('kk')))), vec)),
     store('y', add(mul(v('t'), N), row), s.bias ? add(v('acc', 'f32'), loadF32({ name: 'b', t: s.q.modelDtype }, row)) : v('acc', 'f32')),
   ];
-  return kernel(
+  const k = kernel(
     matmulKernelName(s),
     [buf('x', 'f32'), ...weights, ...(s.bias ? [buf('b', s.q.modelDtype)] : []), buf('y', 'f32', 'out')],
     [scalar('n')],
@@ -55,6 +64,7 @@ export function matmulKernel(s: MatmulSpec): Kernel {
       ], { parallel: true }),
     ],
   );
+  return { ...k, intrinsic: q4Intrinsic(s, 'q4_matmul') };
 }
 
 /** Single-token product with the dequantisation fused into the dot (no tile): the decode path. */
@@ -67,7 +77,7 @@ export function gemvKernel(s: MatmulSpec): Kernel {
   const weights = weightBuffers(s.q, s.embedding).map((w) => buf(w.name, w.t));
   const vec = K % 8 === 0 ? 8 : undefined;
   const dot = sum('k', 0, K, mul(load({ name: 'x', t: 'f32' }, v('k')), dequantExpr(s.q, N, K, v('row'), v('k'), s.embedding)), vec);
-  return kernel(
+  const k = kernel(
     gemvKernelName(s),
     [buf('x', 'f32'), ...weights, ...(s.bias ? [buf('b', s.q.modelDtype)] : []), buf('y', 'f32', 'out')],
     [],
@@ -78,5 +88,6 @@ export function gemvKernel(s: MatmulSpec): Kernel {
       ], { parallel: true }),
     ],
   );
+  return { ...k, intrinsic: q4Intrinsic(s, 'q4_gemv') };
 }
 void c;
