@@ -15,6 +15,7 @@ import {
 import { writeFileAtomic } from '../support/atomic';
 import { NxMlcError } from '../support/errors';
 import type { RemoteStore, TransferOptions } from './remote';
+import { runPool } from './run-pool';
 
 export interface S3StoreConfig {
   bucket: string;
@@ -227,24 +228,6 @@ export class S3Store implements RemoteStore {
     }
     fs.rmSync(stateFile, { force: true });
   }
-}
-
-/** Run `fn` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
-export async function runPool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async (): Promise<void> => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== undefined) throw failed;
 }
 
 function readState<T>(file: string): T | undefined {
