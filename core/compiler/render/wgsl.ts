@@ -19,7 +19,7 @@
  *   row on, and WebGPU's 256-byte binding-offset alignment cannot express that);
  * - `local` scratch is a function-scope array of constant size: a runtime size takes `maxLocal`;
  * - no infinity literal: a max-reduction starts at -FLT_MAX (identical for finite inputs);
- * - `tanh` clamps its argument to ±10 (tanh is exactly ±1.0f beyond ±9.01; some drivers give NaN for large inputs);
+ * - sin, cos and tanh come from helpers with known accuracy (MATH_HELPERS);
  * - all IR names get a prefix (v_ variables, b_ buffers) so none collides with WGSL keywords or builtins.
  */
 import type { DType, Expr, Kernel, Stmt } from '../ir/ir';
@@ -63,7 +63,40 @@ const BIN_INFIX: Record<string, string> = {
   '+': '+', '-': '-', '*': '*', '/': '/', '%': '%', '<': '<', '<=': '<=', '>': '>', '>=': '>=', '==': '==', '!=': '!=',
   '&&': '&&', '||': '||', '&': '&', '|': '|', '>>': '>>', '<<': '<<',
 };
-const UN_FN: Record<string, string> = { exp: 'exp', sqrt: 'sqrt', abs: 'abs', log: 'log', cos: 'cos', sin: 'sin', floor: 'floor' };
+const UN_FN: Record<string, string> = { exp: 'exp', sqrt: 'sqrt', abs: 'abs', log: 'log', cos: 'nx_cos', sin: 'nx_sin', floor: 'floor', tanh: 'nx_tanh' };
+
+/**
+ * WGSL's sin/cos only promise 2^-11 absolute error on [-pi, pi] (nothing outside), and tanh is loosely
+ * specified: RoPE angles reach hundreds of radians, so the shaders carry their own. sin/cos are Cephes'
+ * sinf/cosf (Cody-Waite reduction by pi/4 in three parts, minimax polynomials; about 1 ulp for
+ * |x| < 8192); tanh goes through exp and is exactly +-1 past +-9.01 like tanhf.
+ */
+const MATH_HELPERS: Record<string, string> = {
+  nx_sincos: `fn nx_sincos(x: f32, want_cos: bool) -> f32 {
+  var sgn = 1.0f;
+  var a = x;
+  if (a < 0.0f) { a = -a; if (!want_cos) { sgn = -1.0f; } }
+  var j = u32(a * 1.27323954473516f);
+  var y = f32(j);
+  if ((j & 1u) == 1u) { j = j + 1u; y = y + 1.0f; }
+  j = j & 7u;
+  if (j > 3u) { j = j - 4u; sgn = -sgn; }
+  if (want_cos && j > 1u) { sgn = -sgn; }
+  let z = ((a - y * 0.78515625f) - y * 2.4187564849853515625e-4f) - y * 3.77489497744594108e-8f;
+  let zz = z * z;
+  let c = ((2.443315711809948e-5f * zz - 1.388731625493765e-3f) * zz + 4.166664568298827e-2f) * zz * zz - 0.5f * zz + 1.0f;
+  let s = ((-1.9515295891e-4f * zz + 8.3321608736e-3f) * zz - 1.6666654611e-1f) * zz * z + z;
+  let use_cos = (j == 1u || j == 2u) != want_cos;
+  return sgn * select(s, c, use_cos);
+}`,
+  nx_sin: 'fn nx_sin(x: f32) -> f32 { return nx_sincos(x, false); }',
+  nx_cos: 'fn nx_cos(x: f32) -> f32 { return nx_sincos(x, true); }',
+  nx_tanh: `fn nx_tanh(x: f32) -> f32 {
+  let a = min(abs(x), 10.0f);
+  let t = 1.0f - 2.0f / (exp(2.0f * a) + 1.0f);
+  return select(t, -t, x < 0.0f);
+}`,
+};
 const COMPARE = new Set(['<', '<=', '>', '>=', '==', '!=']);
 
 /** WGSL number literal of an IR constant. */
@@ -203,6 +236,8 @@ class WgslWriter {
     private readonly opts: WgslRenderOptions,
     private readonly locals: Map<string, DType>,
     public depth = 1,
+    /** Math helpers (MATH_HELPERS keys) the code uses. */
+    readonly helpers = new Set<string>(),
   ) {}
 
   line(s: string): void {
@@ -264,7 +299,7 @@ class WgslWriter {
       }
       case 'un':
         if (e.op === 'neg') return `(-${this.expr(e.a)})`;
-        if (e.op === 'tanh') return `tanh(clamp(${this.as(e.a, 'f32')}, -10.0f, 10.0f))`;
+        if (e.op === 'sin' || e.op === 'cos' || e.op === 'tanh') this.helpers.add(UN_FN[e.op]);
         return `${UN_FN[e.op]}(${this.as(e.a, 'f32')})`;
       case 'cast': {
         const a = this.expr(e.a);
@@ -382,6 +417,7 @@ export function renderKernelWgsl(k: Kernel, opts: WgslRenderOptions): RenderedWg
 
   const parts: PartInfo[] = [];
   const fns: string[] = [];
+  const helpers = new Set<string>();
   const topLets: Stmt[] = [];
   for (const s of k.body) {
     if (s.k === 'let' && !hasReduce(s.init)) {
@@ -389,7 +425,7 @@ export function renderKernelWgsl(k: Kernel, opts: WgslRenderOptions): RenderedWg
       continue;
     }
     const entry = `part${parts.length}`;
-    const w = new WgslWriter(k, opts, new Map(), 1);
+    const w = new WgslWriter(k, opts, new Map(), 1, helpers);
     w.line(`let gid = i32(gid3.x + gid3.y * nwg.x * ${opts.workgroupSize}u);`);
     for (const sc of k.scalars) w.line(`let v_${sc.name}: i32 = u.${sc.name};`);
     w.stmts(topLets);
@@ -416,5 +452,7 @@ export function renderKernelWgsl(k: Kernel, opts: WgslRenderOptions): RenderedWg
       `@compute @workgroup_size(${opts.workgroupSize})\nfn ${entry}(@builtin(global_invocation_id) gid3: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {\n${w.text()}\n}`,
     );
   }
-  return { name: k.name, code: `${header.join('\n')}\n\n${fns.join('\n\n')}\n`, parts, buffers: bindings, uniforms };
+  if (helpers.has('nx_sin') || helpers.has('nx_cos')) helpers.add('nx_sincos');
+  const helperCode = Object.keys(MATH_HELPERS).filter((h) => helpers.has(h)).map((h) => MATH_HELPERS[h]);
+  return { name: k.name, code: `${[...header, ...helperCode].join('\n')}\n\n${fns.join('\n\n')}\n`, parts, buffers: bindings, uniforms };
 }

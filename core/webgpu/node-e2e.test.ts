@@ -1,0 +1,142 @@
+/**
+ * The webgpu target end to end in Node, on Dawn (npm `webgpu`) with SwiftShader or lavapipe:
+ * gen-config -> convert-weight -> compile --device webgpu -> WebgpuModel (the same host a browser runs).
+ *  - unquantised libraries reproduce transformers' logits (fixtures/hf-tiny expected.safetensors) within
+ *    1e-3 at every position, and the greedy continuation exactly, through chunked prefill and decode;
+ *  - quantised libraries match the TypeScript reference forward on the same converted weights (1e-4),
+ *    on the prefill (tiled-matmul replacement) and the decode (GEMV) paths.
+ * Skips with a printed reason where Dawn has no adapter (no libvulkan / no SwiftShader or Mesa 25).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { genConfig } from '../gen-config/gen-config';
+import { convertWeight } from '../weights/convert';
+import { compileWebgpu } from '../compiler/compile-webgpu';
+import { readExpected, maxAbsDiff } from '../reference/test-support/expected';
+import { ReferenceModel, referenceConfigFrom } from '../reference';
+import { ArtifactParams, type GroupLayout } from '../compiler/test-support/artifact-params';
+import { FileWeightSource, nodeGpu, nodeWebgpuUnavailable, readWebgpuLibrary } from './node';
+import { requestWebgpuDevice, WebgpuModel } from './model';
+import { useSwiftShaderIfNoDriverChosen } from './test-support/real-env';
+
+const ROOT = path.resolve(__dirname, '../..');
+const HF_TINY = path.join(ROOT, 'fixtures/hf-tiny');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-mlc-webgpu-node-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+let device: GPUDevice | undefined;
+let skipReason: string | null = 'not checked';
+beforeAll(async () => {
+  useSwiftShaderIfNoDriverChosen();
+  skipReason = await nodeWebgpuUnavailable();
+  if (skipReason) console.warn(`webgpu Node tests skipped: ${skipReason}`);
+  else device = (await requestWebgpuDevice(nodeGpu())).device;
+});
+
+async function build(fixture: string, quantization: string, ropeInvFreqDtype?: 'float32' | 'bfloat16' | 'float16'): Promise<{ dir: string; model: WebgpuModel }> {
+  const src = path.join(HF_TINY, fixture);
+  const dir = path.join(work, `${fixture}-${quantization}`);
+  genConfig({ source: src, quantization, convTemplate: 'LM', output: dir });
+  await convertWeight({ source: src, quantization, output: dir, threads: 1 });
+  const res = compileWebgpu({ chatConfigPath: dir, device: 'webgpu', output: path.join(dir, 'model-webgpu.mjs'), overrides: 'context_window_size=64;prefill_chunk_size=16', ropeInvFreqDtype });
+  const model = await WebgpuModel.create(device!, readWebgpuLibrary(res.library), new FileWeightSource(dir));
+  return { dir, model };
+}
+
+const argmax = (a: Float32Array) => a.reduce((best, v, i) => (v > a[best] ? i : best), 0);
+
+/** All-position logits of a prompt, through prefill chunks of the library's size. */
+async function allLogits(model: WebgpuModel, prompt: number[]): Promise<Float32Array> {
+  model.reset();
+  const out = new Float32Array(prompt.length * model.vocab);
+  for (let i = 0; i < prompt.length; i += model.prefillChunk) {
+    const chunk = prompt.slice(i, i + model.prefillChunk);
+    const r = await model.forward(chunk, { first: 0, rows: chunk.length });
+    out.set(r.logits, i * model.vocab);
+  }
+  return out;
+}
+
+// llama-tied's f16 checkpoint runs as q0f16 (q0f32 would store it as bf16); gemma2's converted norms are
+// rounded by MLC's format (see cpu-library.test.ts), so it is checked against the reference below.
+const FIDELITY: [string, string][] = [
+  ['llama', 'q0f32'],
+  ['llama-tied', 'q0f16'],
+  ['mistral', 'q0f32'],
+  ['qwen2', 'q0f32'],
+  ['qwen3', 'q0f32'],
+  ['phi3', 'q0f32'],
+];
+
+describe('webgpu (Node, Dawn): unquantised libraries reproduce transformers', () => {
+  it.each(FIDELITY)('%s %s: logits within 1e-3, greedy identical, decode == prefill', async (fixture, quantization) => {
+    if (skipReason) return console.warn(`skipped: ${skipReason}`);
+    // transformers casts inv_freq to the checkpoint dtype; reproduce that to compare with its logits.
+    const hf = JSON.parse(fs.readFileSync(path.join(HF_TINY, fixture, 'config.json'), 'utf8'));
+    const { model } = await build(fixture, quantization, hf.dtype);
+    try {
+      const expected = readExpected(path.join(HF_TINY, fixture, 'expected.safetensors'));
+      const prompt = Array.from(expected.input_ids.data);
+      const V = model.vocab;
+      const all = await allLogits(model, prompt);
+      expect(maxAbsDiff(all, expected.logits.data)).toBeLessThan(1e-3);
+
+      model.reset();
+      let logits = await model.prefill(prompt);
+      expect(maxAbsDiff(logits, all.subarray((prompt.length - 1) * V))).toBeLessThan(1e-4);
+      const greedy: number[] = [];
+      for (let i = 0; i < expected.greedy.data.length; i++) {
+        const t = argmax(logits);
+        greedy.push(t);
+        logits = (await model.forward([t])).logits;
+      }
+      expect(greedy).toEqual(Array.from(expected.greedy.data));
+    } finally {
+      model.destroy();
+    }
+  });
+});
+
+const GROUP: Record<string, GroupLayout> = {
+  q4f16_1: { bits: 4, groupSize: 32, transposed: false },
+  q4f16_0: { bits: 4, groupSize: 32, transposed: true },
+  q3f16_1: { bits: 3, groupSize: 40, transposed: false },
+};
+
+const QUANT_CASES: [string, string][] = [
+  ['llama', 'q4f16_1'],
+  ['qwen2', 'q4f16_0'],
+  ['mistral', 'q3f16_1'],
+  ['gemma2', 'q4f16_1'],
+  ['gemma2', 'q0f32'],
+];
+
+describe('webgpu (Node, Dawn): quantised libraries match the reference forward on the same weights', () => {
+  it.each(QUANT_CASES)('%s %s: all-position logits and the decode step within 1e-4', async (fixture, quantization) => {
+    if (skipReason) return console.warn(`skipped: ${skipReason}`);
+    const { dir, model } = await build(fixture, quantization);
+    try {
+      const mc = JSON.parse(fs.readFileSync(path.join(dir, 'mlc-chat-config.json'), 'utf8')).model_config;
+      const modelType = JSON.parse(fs.readFileSync(path.join(dir, 'mlc-chat-config.json'), 'utf8')).model_type;
+      const heads = Number(mc.num_attention_heads);
+      const headDim = Number(mc.head_dim ?? Number(mc.hidden_size) / heads);
+      const kOf = (base: string) =>
+        /down_proj$/.test(base) ? Number(mc.intermediate_size) : /(o_proj|out_proj)$/.test(base) ? heads * headDim : Number(mc.hidden_size);
+      const ref = new ReferenceModel(
+        referenceConfigFrom(modelType, { ...mc, context_window_size: 64 }, { invFreqDtype: 'float32' }),
+        new ArtifactParams(dir, GROUP[quantization], kOf),
+      );
+      const prompt = Array.from(readExpected(path.join(HF_TINY, fixture, 'expected.safetensors')).input_ids.data);
+      const want = ref.forwardAll(prompt);
+      const got = await allLogits(model, prompt);
+      expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
+      model.reset();
+      await model.prefill(prompt.slice(0, prompt.length - 1));
+      const last = (await model.forward([prompt[prompt.length - 1]])).logits;
+      expect(maxAbsDiff(last, want.subarray((prompt.length - 1) * model.vocab))).toBeLessThan(1e-4);
+    } finally {
+      model.destroy();
+    }
+  });
+});
