@@ -98,7 +98,7 @@ describe('createNodes', () => {
     ws.write('a/mlc-model.yaml', stringify({ ...BASE, quantizations: 'q4f16_1' }));
     const context: CreateNodesContext = { nxJsonConfiguration: {}, workspaceRoot: ws.root };
     // Nx's AggregateCreateNodesError: one [file, error] pair per bad file, so the rest of the graph survives
-    const err = await createNodes[1](['a/mlc-model.yaml'], {}, context).then(() => undefined, (e: unknown) => e as { errors: [string, Error][] });
+    const err = await Promise.resolve().then(() => createNodes[1](['a/mlc-model.yaml'], {}, context)).then(() => undefined, (e: unknown) => e as { errors: [string, Error][] });
     expect(err?.errors).toHaveLength(1);
     expect(err!.errors[0][0]).toBe('a/mlc-model.yaml');
     expect(err!.errors[0][1].message).toMatch(/a\/mlc-model\.yaml[\s\S]*field: quantizations/);

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { NxMlcError } from '../../core/support/errors';
 import { ModelSpec } from '../../schema/load-model-file';
@@ -47,18 +49,24 @@ export function fanOutTasks(req: DispatchRequest, wanted: string | undefined): s
 }
 
 export function wantedHardware(req: DispatchRequest, context: ExecutorContext): string | undefined {
-  return req.target ?? req.device ?? process.env[HW_TARGET_ENV] ?? context.configurationName ?? undefined;
+  return req.target || req.device || process.env[HW_TARGET_ENV] || context.configurationName || undefined;
+}
+
+/** The workspace's own nx CLI script (its package.json "bin"), run with this Node. */
+export function nxBinary(root: string): string {
+  try {
+    const pj = require.resolve('nx/package.json', { paths: [root] });
+    const bin = JSON.parse(fs.readFileSync(pj, 'utf8')).bin;
+    return path.join(path.dirname(pj), typeof bin === 'string' ? bin : bin.nx);
+  } catch {
+    throw new NxMlcError('nx is not installed in this workspace', { fix: 'npm install -D nx' });
+  }
 }
 
 export function dispatch(req: DispatchRequest, context: ExecutorContext): boolean {
   const tasks = fanOutTasks(req, wantedHardware(req, context));
   log(`${req.stage}: running ${tasks.join(', ')}`);
-  let nxBin: string;
-  try {
-    nxBin = require.resolve('nx/bin/nx.js', { paths: [context.root] });
-  } catch {
-    throw new NxMlcError('nx is not installed in this workspace', { fix: 'npm install -D nx' });
-  }
+  const nxBin = nxBinary(context.root);
   const args = [nxBin, 'run-many', '-t', ...tasks, '-p', context.projectName!, '--outputStyle=static'];
   const env: NodeJS.ProcessEnv = { ...process.env, NX_TUI: "false" };
   delete env[HW_TARGET_ENV];
