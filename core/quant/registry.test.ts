@@ -3,7 +3,7 @@ import { getQuantization, QUANTIZATION_NAMES } from './registry';
 describe('quantization registry (spec §5.1)', () => {
   test('lists the issue\'s schemes', () => {
     expect([...QUANTIZATION_NAMES].sort()).toEqual(
-      ['q0bf16', 'q0f16', 'q0f32', 'q3f16_0', 'q3f16_1', 'q4bf16_0', 'q4bf16_1', 'q4f16_0', 'q4f16_1', 'q4f16_2', 'q4f32_1'].sort(),
+      ['q0bf16', 'q0f16', 'q0f32', 'q3f16_0', 'q3f16_1', 'q4bf16_0', 'q4bf16_1', 'q4f16_0', 'q4f16_1', 'q4f16_2', 'q4f32_1', 'q4f16_autoawq'].sort(),
     );
   });
   test.each([
@@ -30,4 +30,8 @@ describe('quantization registry (spec §5.1)', () => {
   test('an unknown name is an error that lists the valid ones', () => {
     expect(() => getQuantization('q4f16')).toThrow(/Unknown quantization "q4f16"[\s\S]*field: quantization[\s\S]*q4f16_1/);
   });
+});
+
+test('q4f16_autoawq reads pre-quantized AutoAWQ checkpoints (spec §5.4)', () => {
+  expect(getQuantization('q4f16_autoawq')).toEqual({ name: 'q4f16_autoawq', kind: 'awq', modelDtype: 'float16', groupSize: 128, bits: 4 });
 });

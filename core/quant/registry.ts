@@ -33,7 +33,19 @@ export interface GroupQuantization {
   quantizeFinalFc: boolean;
 }
 
-export type Quantization = NoQuantization | GroupQuantization;
+/**
+ * Pre-quantized AutoAWQ checkpoints (spec §5.4): linear layers' qweight/qzeros/scales are copied bit for bit
+ * (fused q/k/v and gate/up concatenated along the output axis); everything else is cast to the model dtype.
+ */
+export interface AwqQuantization {
+  name: string;
+  kind: 'awq';
+  modelDtype: 'float16';
+  groupSize: number;
+  bits: number;
+}
+
+export type Quantization = NoQuantization | GroupQuantization | AwqQuantization;
 
 function group(name: string, bits: number, groupSize: number, modelDtype: ModelDtype, layout: 'NK' | 'KN', quantizeEmbedAndHead = true): GroupQuantization {
   const elemsPerWord = Math.floor(32 / bits);
@@ -64,6 +76,7 @@ const SCHEMES: Quantization[] = [
   group('q4bf16_1', 4, 32, 'bfloat16', 'NK'),
   group('q4f32_1', 4, 32, 'float32', 'NK'),
   group('q4f16_2', 4, 32, 'float16', 'NK', false),
+  { name: 'q4f16_autoawq', kind: 'awq', modelDtype: 'float16', groupSize: 128, bits: 4 },
 ];
 
 const BY_NAME = new Map(SCHEMES.map((s) => [s.name, s]));

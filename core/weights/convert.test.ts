@@ -182,10 +182,9 @@ describe('bad checkpoints are clear errors naming the tensor', () => {
     expect(readOutput(path.join(tmp, 'tied')).tensors.has('lm_head.weight')).toBe(false);
     expect(formatConvertSummary(s)).toMatch(/^convert-weight: llama q0f16: 14 tensors, 1 shards/);
   });
-  test('unknown model type / quantization / awq', async () => {
+  test('unknown model type / quantization', async () => {
     await expect(convertWeight({ source: path.join(TINY, 'llama'), quantization: 'q4f16_1', output: path.join(tmp, 'x'), modelType: 'gpt2' })).rejects.toThrow(/no weight mapping for model type "gpt2"/);
     await expect(convertWeight({ source: path.join(TINY, 'llama'), quantization: 'q5', output: path.join(tmp, 'x') })).rejects.toThrow(/Unknown quantization "q5"/);
-    await expect(convertWeight({ source: path.join(TINY, 'llama'), quantization: 'q4f16_1', output: path.join(tmp, 'x'), sourceFormat: 'awq' })).rejects.toThrow(/not supported yet/);
   });
 });
 

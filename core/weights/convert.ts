@@ -71,15 +71,16 @@ export async function convertWeight(opts: ConvertOptions): Promise<ConvertSummar
   const started = Date.now();
   if (os.endianness() !== 'LE') throw new NxMlcError('convert-weight needs a little-endian machine', { fix: 'Run it on x86-64 or arm64.' });
   const quant = getQuantization(opts.quantization);
-  if (opts.sourceFormat === 'awq') {
-    throw new NxMlcError('AutoAWQ checkpoints (--source-format awq, q4f16_autoawq) are not supported yet', {
-      field: 'source-format',
-      fix: 'Convert the original bf16/f16 checkpoint with a group quantization such as q4f16_1.',
-    });
+  const awq = quant.kind === 'awq';
+  if (awq !== (opts.sourceFormat === 'awq')) {
+    throw new NxMlcError(
+      awq ? 'q4f16_autoawq reads pre-quantized AutoAWQ checkpoints: pass --source-format awq' : `--source-format awq needs --quantization q4f16_autoawq, not ${quant.name}`,
+      { field: awq ? 'source-format' : 'quantization', fix: 'Use `--source-format awq --quantization q4f16_autoawq` for AutoAWQ checkpoints, and a group quantization such as q4f16_1 for bf16/f16 ones.' },
+    );
   }
   const ckpt = openCheckpoint(opts.source, opts.sourceFormat ?? 'auto');
   const modelType = opts.modelType ?? ckpt.config.modelType;
-  const mapping = buildWeightMapping(modelType, ckpt.config.raw as Record<string, unknown>, ckpt.config.file);
+  const mapping = buildWeightMapping(modelType, ckpt.config.raw as Record<string, unknown>, ckpt.config.file, { awq });
   const plan = buildConvertPlan(ckpt, mapping, quant, ckpt.config.file);
   const threads = Math.max(1, opts.threads ?? os.availableParallelism());
   const writer = new ShardWriter(opts.output);
@@ -277,6 +278,23 @@ class ParamAssembler {
   }
 }
 
+/** AutoAWQ packed tensors: [R, C_i] sources → [R, ΣC_i], bits unchanged (int32 → uint32 is bit-preserving). */
+function writePackedCopy(p: PlannedParam, writer: ShardWriter): void {
+  const srcs = p.refs.map((r) => readTensorBytes(r));
+  const rowBytes = p.refs.map((r) => r.byteLength / r.shape[0]);
+  const out = Buffer.allocUnsafe(p.outputs[0].nbytes);
+  let o = 0;
+  for (let row = 0; row < p.rows; row++) {
+    srcs.forEach((b, i) => {
+      b.copy(out, o, row * rowBytes[i], (row + 1) * rowBytes[i]);
+      o += rowBytes[i];
+    });
+  }
+  const sink = writer.add(p.outputs[0]);
+  sink.write(out);
+  sink.end();
+}
+
 /** [rows, cols] → [cols, rows] for 32- or 16-bit elements, returned as bytes. */
 function transpose(a: Uint32Array | Uint16Array, rows: number, cols: number): Uint8Array {
   const out = a instanceof Uint32Array ? new Uint32Array(a.length) : new Uint16Array(a.length);
@@ -300,6 +318,9 @@ async function emitAll(
   const keys = cache ? plan.params.map((p) => cache.keyFor(p, torch)) : [];
   const hits = new Set<number>();
   keys.forEach((k, i) => cache!.has(k, plan.params[i]) && hits.add(i));
+  // parameters written straight from the main thread: cache hits and AutoAWQ packed copies
+  const direct = new Set<number>(hits);
+  plan.params.forEach((p, i) => p.packedCopy && direct.add(i));
   const bytesTotal = plan.sourceBytes;
   let bytesDone = 0;
   let lastReport = 0;
@@ -314,17 +335,18 @@ async function emitAll(
   };
   let nextParam = 0;
   const flushHitsUpTo = (limit: number) => {
-    // cached parameters are written when their turn in emission order comes
+    // direct parameters are written when their turn in emission order comes
     for (; nextParam < limit; nextParam++) {
-      if (!hits.has(nextParam)) continue;
+      if (!direct.has(nextParam)) continue;
       const p = plan.params[nextParam];
-      cache!.writeTo(keys[nextParam], p, writer);
+      if (hits.has(nextParam)) cache!.writeTo(keys[nextParam], p, writer);
+      else writePackedCopy(p, writer);
       bytesDone += p.refs.reduce((s, r) => s + r.byteLength, 0);
       report(p.spec.name);
     }
   };
   try {
-    const gen = blocks(plan, quant, torch, (i) => hits.has(i), reader);
+    const gen = blocks(plan, quant, torch, (i) => direct.has(i), reader);
     const window = Math.max(2, threads * 3);
     const inflight: { meta: BlockJob; promise: Promise<JobResult> }[] = [];
     const submit = () => {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { NxMlcError } from '../support/errors';
 import { decodeModel, groupDequantize, groupShape } from '../quant/group-kernel';
 import { getQuantization, GroupQuantization, ModelDtype } from '../quant/registry';
+import { roundF16 } from '../quant/numerics';
 import { readTensorCacheJson, storedNbytes } from './tensor-cache-read';
 
 /**
@@ -58,6 +59,7 @@ export function dequantizeParam(params: MlcParams, name: string, quantization: s
     return { shape: plain.shape, data: plain.data };
   }
   const base = name.replace(/\.weight$/, '');
+  if (params.has(`${base}.qweight`)) return dequantizeAwq(params, base);
   const qw = params.get(`${base}.q_weight`);
   const qs = params.get(`${base}.q_scale`);
   if (!qw || !qs) throw new NxMlcError(`No parameter ${name} (nor ${base}.q_weight / q_scale) in the converted weights`, { field: name, fix: 'Check the model type and quantization of the conversion.' });
@@ -82,6 +84,36 @@ export function dequantizeParam(params: MlcParams, name: string, quantization: s
   }
   const out = new Float32Array(N * K);
   groupDequantize(wNK, sNK, N, K, g, out);
+  return { shape: [N, K], data: out };
+}
+
+/** AutoAWQ nibble order (spec §5.4): logical column c%8 = 0..7 sits at bit offsets 0,16,4,20,8,24,12,28. */
+const AWQ_SHIFT = [0, 16, 4, 20, 8, 24, 12, 28];
+
+/** AutoAWQ GEMM layout back to float32 [N, K]: w[n][k] = fp16((q − z) · s), groups along K. */
+function dequantizeAwq(params: MlcParams, base: string): { shape: number[]; data: Float32Array } {
+  const qw = params.get(`${base}.qweight`)!;
+  const qz = params.get(`${base}.qzeros`);
+  const sc = params.get(`${base}.scales`);
+  if (!qz || !sc) throw new NxMlcError(`${base}.qweight has no qzeros/scales beside it`, { field: base, fix: 'Re-run convert-weight.' });
+  const [K, W] = qw.shape;
+  const N = W * 8;
+  const groups = sc.shape[0];
+  const G = K / groups;
+  const q = qw.data as Uint32Array;
+  const z = qz.data as Uint32Array;
+  const s = sc.data as Float32Array;
+  const out = new Float32Array(N * K);
+  for (let k = 0; k < K; k++) {
+    const g = Math.floor(k / G);
+    for (let n = 0; n < N; n++) {
+      const word = n >> 3;
+      const shift = AWQ_SHIFT[n & 7];
+      const code = (q[k * W + word] >>> shift) & 15;
+      const zero = (z[g * W + word] >>> shift) & 15;
+      out[n * K + k] = roundF16((code - zero) * s[g * N + n]);
+    }
+  }
   return { shape: [N, K], data: out };
 }
 

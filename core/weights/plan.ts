@@ -32,6 +32,8 @@ export interface PlannedParam {
   quantized: boolean;
   /** q?f16_0 linears: q_weight / q_scale transposed to [K', N] */
   transposed: boolean;
+  /** AutoAWQ packed tensors: bits copied as they are, sources concatenated along axis 1 (no quantizer job) */
+  packedCopy: boolean;
   outputs: OutputSpec[];
 }
 
@@ -140,7 +142,14 @@ export function buildConvertPlan(ckpt: CheckpointView, mapping: WeightMapping, q
   return { params, unused, redundant, totalParamNum, paramBytes, sourceBytes };
 }
 
+const AWQ_SOURCE_DTYPES: Record<string, { dtype: string; accepts: string[] }> = {
+  qweight: { dtype: 'uint32', accepts: ['I32', 'U32'] },
+  qzeros: { dtype: 'uint32', accepts: ['I32', 'U32'] },
+  scales: { dtype: 'float16', accepts: ['F16'] },
+};
+
 function planParam(spec: MlcParamSpec, ckpt: CheckpointView, quant: Quantization, configFile: string, fileOf: Map<string, string>): PlannedParam {
+  const packed = spec.kind === 'awq-packed';
   const refs = spec.sources.map((s) => {
     const ref = ckpt.tensor(s.name);
     if (ref.shape.length !== s.shape.length || ref.shape.some((d, i) => d !== s.shape[i])) {
@@ -148,6 +157,17 @@ function planParam(spec: MlcParamSpec, ckpt: CheckpointView, quant: Quantization
         `Tensor "${s.name}" has shape [${ref.shape.join(', ')}] but config.json implies [${s.shape.join(', ')}] ${s.from}`,
         { file: fileOf.get(s.name), field: s.name, fix: `Use the config.json that belongs to these weights (check ${s.from.replace(/[()]/g, '')}).` },
       );
+    }
+    if (packed) {
+      const want = AWQ_SOURCE_DTYPES[s.name.slice(s.name.lastIndexOf('.') + 1)];
+      if (!want || !want.accepts.includes(ref.dtype)) {
+        throw new NxMlcError(`Tensor "${s.name}" has dtype ${ref.dtype}; AutoAWQ ${s.name.slice(s.name.lastIndexOf('.') + 1)} must be ${want?.accepts.join(' or ')}`, {
+          file: fileOf.get(s.name),
+          field: s.name,
+          fix: 'Use a checkpoint written by AutoAWQ (GEMM version).',
+        });
+      }
+      return ref;
     }
     if (!FLOAT_SOURCES.has(ref.dtype)) {
       throw new NxMlcError(`Tensor "${s.name}" has dtype ${ref.dtype}; convert-weight reads float32, float16 and bfloat16 weights`, {
@@ -158,6 +178,12 @@ function planParam(spec: MlcParamSpec, ckpt: CheckpointView, quant: Quantization
     }
     return ref;
   });
+  if (packed) {
+    const shape = [refs[0].shape[0], refs.reduce((t, r) => t + r.shape[1], 0)];
+    const dtype = AWQ_SOURCE_DTYPES[spec.name.slice(spec.name.lastIndexOf('.') + 1)].dtype;
+    const nbytes = numel(shape) * 4 / (dtype === 'uint32' ? 1 : 2);
+    return { spec, refs, rows: shape[0], k: shape[1], quantized: false, transposed: false, packedCopy: true, outputs: [{ name: spec.name, shape, dtype, nbytes, logicalBytes: nbytes }] };
+  }
   const first = refs[0].shape;
   const rows = first.length === 1 ? 1 : refs.reduce((s, r) => s + r.shape[0], 0);
   const k = first[first.length - 1];
@@ -169,7 +195,7 @@ function planParam(spec: MlcParamSpec, ckpt: CheckpointView, quant: Quantization
     (spec.kind === 'linear' || (spec.kind === 'embedding' && quant.quantizeEmbedding) || (spec.kind === 'final-fc' && quant.quantizeFinalFc));
   if (!quantized || quant.kind !== 'group-quant') {
     const n = numel(outShape);
-    return { spec, refs, rows: first.length === 1 ? 1 : rows, k: first.length === 1 ? n : k, quantized: false, transposed: false, outputs: [{ name: spec.name, shape: outShape, dtype: m, nbytes: n * 2, logicalBytes: n * logicalItem }] };
+    return { spec, refs, rows: first.length === 1 ? 1 : rows, k: first.length === 1 ? n : k, quantized: false, transposed: false, packedCopy: false, outputs: [{ name: spec.name, shape: outShape, dtype: m, nbytes: n * 2, logicalBytes: n * logicalItem }] };
   }
   if (first.length !== 2) throw new Error(`internal: quantized param ${spec.name} is not 2-D`);
   const { groups, words } = groupShape(k, quant);
@@ -184,6 +210,7 @@ function planParam(spec: MlcParamSpec, ckpt: CheckpointView, quant: Quantization
     k,
     quantized: true,
     transposed,
+    packedCopy: false,
     outputs: [
       { name: `${base}.q_weight`, shape: wShape, dtype: 'uint32', nbytes: rows * words * 4, logicalBytes: rows * words * 4 },
       { name: `${base}.q_scale`, shape: sShape, dtype: m, nbytes: rows * groups * 2, logicalBytes: rows * groups * logicalItem },

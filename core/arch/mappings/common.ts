@@ -52,3 +52,28 @@ export function gateUp(mlcP: string, p: string, d: Dims): MlcParamSpec {
 export function downProj(mlcP: string, p: string, d: Dims): MlcParamSpec {
   return linear(`${mlcP}.mlp.down_proj.weight`, [src(`${p}.mlp.down_proj.weight`, [d.hidden, d.intermediate], '(hidden_size, intermediate_size)')]);
 }
+
+/**
+ * AutoAWQ linear (spec §5.4): `{mlc}.qweight` u32 [K, N/8], `.qzeros` u32 [K/G, N/8], `.scales` f16 [K/G, N],
+ * each the concatenation of the HF projections along axis 1. `outs` are the projections' output sizes.
+ */
+export function awqLinear(mlcName: string, hfNames: string[], outs: number[], k: number, group: number, from: string): MlcParamSpec[] {
+  const base = mlcName.replace(/\.weight$/, '');
+  const hf = hfNames.map((n) => n.replace(/\.weight$/, ''));
+  const kg = Math.floor(k / group);
+  return [
+    { name: `${base}.qweight`, kind: 'awq-packed', sources: hf.map((h, i) => src(`${h}.qweight`, [k, outs[i] / 8], `(${from}: K, N/8)`)) },
+    { name: `${base}.qzeros`, kind: 'awq-packed', sources: hf.map((h, i) => src(`${h}.qzeros`, [kg, outs[i] / 8], `(${from}: K/group_size, N/8)`)) },
+    { name: `${base}.scales`, kind: 'awq-packed', sources: hf.map((h, i) => src(`${h}.scales`, [kg, outs[i]], `(${from}: K/group_size, N)`)) },
+  ];
+}
+
+/** Rewrite a standard mapping's linears into their AutoAWQ form. */
+export function toAwq(params: MlcParamSpec[], group: number): MlcParamSpec[] {
+  return params.flatMap((p) => {
+    if (p.kind !== 'linear') return [p];
+    const k = p.sources[0].shape[1];
+    if (k % group !== 0) return [p]; // caught by the plan's shape check as a missing qweight
+    return awqLinear(p.name, p.sources.map((s) => s.name), p.sources.map((s) => s.shape[0]), k, group, p.sources.map((s) => s.from).join(' + '));
+  });
+}

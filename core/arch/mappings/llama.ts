@@ -1,10 +1,10 @@
 import { NxMlcError } from '../../support/errors';
-import { boolField, isRotaryInvFreq, readDims } from './dims';
-import { downProj, embedding, gateUp, linear, lmHead, norm, oProj, qkvSources } from './common';
-import { ArchMappingEntry, MlcParamSpec, WeightMapping } from './types';
+import { boolField, intField, isRotaryInvFreq, readDims } from './dims';
+import { downProj, embedding, gateUp, linear, lmHead, norm, oProj, qkvSources, toAwq } from './common';
+import { ArchMappingEntry, MappingOptions, MlcParamSpec, WeightMapping } from './types';
 
 /** llama (and the llama-shaped mistral): fused qkv_proj and gate_up_proj, lm_head unless tied. */
-export function buildLlamaLike(config: Record<string, unknown>, file: string, opts: { alwaysLmHead: boolean }): WeightMapping {
+export function buildLlamaLike(config: Record<string, unknown>, file: string, opts: { alwaysLmHead: boolean } & MappingOptions): WeightMapping {
   const d = readDims(config, file);
   for (const key of ['attention_bias', 'mlp_bias']) {
     if (config[key] === true) {
@@ -30,10 +30,16 @@ export function buildLlamaLike(config: Record<string, unknown>, file: string, op
   }
   params.push(norm('model.norm.weight', 'model.norm.weight', d.hidden, '(hidden_size)'));
   if (!tied) params.push(lmHead('lm_head.weight', 'lm_head.weight', d));
+  if (opts.awq) {
+    const qc = (config.quantization_config ?? {}) as Record<string, unknown>;
+    const group = intField(qc, 'group_size', file, 128);
+    return { params: toAwq(params, group), isUnused: isRotaryInvFreq, isRedundant: (n) => tied && n === 'lm_head.weight' };
+  }
   return { params, isUnused: isRotaryInvFreq, isRedundant: (n) => tied && n === 'lm_head.weight' };
 }
 
 export const llamaMapping: ArchMappingEntry = {
   modelTypes: ['llama'],
-  build: (config, file) => buildLlamaLike(config, file, { alwaysLmHead: false }),
+  awq: true,
+  build: (config, file, opts) => buildLlamaLike(config, file, { alwaysLmHead: false, ...opts }),
 };

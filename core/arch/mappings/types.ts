@@ -5,7 +5,7 @@
  */
 
 /** Decides quantization: embeddings and final projections follow the scheme's flags; linears are always quantized by group schemes. */
-export type ParamKind = 'embedding' | 'linear' | 'final-fc' | 'plain';
+export type ParamKind = 'embedding' | 'linear' | 'final-fc' | 'plain' | 'awq-packed';
 
 export interface SourceSpec {
   /** HF tensor name */
@@ -20,7 +20,7 @@ export interface MlcParamSpec {
   /** MLC parameter name before quantization (ends in `.weight` / `.bias`) */
   name: string;
   kind: ParamKind;
-  /** concatenated along axis 0, in order */
+  /** concatenated along axis 0 (axis 1 for `awq-packed`), in order */
   sources: SourceSpec[];
   /** gemma RMSNorm: stored as (x + 1), computed in the source dtype */
   plusOne?: boolean;
@@ -35,7 +35,14 @@ export interface WeightMapping {
   isRedundant(name: string): boolean;
 }
 
+export interface MappingOptions {
+  /** AutoAWQ checkpoint: linears come as qweight / qzeros / scales */
+  awq?: boolean;
+}
+
 export interface ArchMappingEntry {
   modelTypes: string[];
-  build(config: Record<string, unknown>, configFile: string): WeightMapping;
+  /** whether an AutoAWQ mapping exists (spec §5.4: llama) */
+  awq?: boolean;
+  build(config: Record<string, unknown>, configFile: string, opts?: MappingOptions): WeightMapping;
 }
