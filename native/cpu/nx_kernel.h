@@ -45,6 +45,8 @@ struct nx_pool;
 typedef void (*nx_range_fn)(void *ctx, int64_t lo, int64_t hi);
 // Split [lo, hi) into one contiguous block per thread and run them; returns when all are done.
 void nx_pool_run(nx_pool *pool, int64_t lo, int64_t hi, nx_range_fn fn, void *ctx);
+nx_pool *nx_pool_create(int threads);  // threads <= 0: all cores
+void nx_pool_destroy(nx_pool *pool);
 
 template <class F> static inline void nx_parallel_for(nx_pool *pool, int64_t lo, int64_t hi, F &&f) {
   if (hi <= lo) return;

@@ -95,6 +95,9 @@ struct nx_pool {
   }
 };
 
+nx_pool *nx_pool_create(int threads) { return new nx_pool(threads > 0 ? threads : (int)std::max(1u, std::thread::hardware_concurrency())); }
+void nx_pool_destroy(nx_pool *pool) { delete pool; }
+
 void nx_pool_run(nx_pool *pool, int64_t lo, int64_t hi, nx_range_fn fn, void *ctx) {
   if (!pool || pool->nthreads <= 1) { fn(ctx, lo, hi); return; }
   pool->run(lo, hi, fn, ctx);
