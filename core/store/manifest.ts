@@ -31,6 +31,11 @@ export function readStoreManifest(file: string): StoreManifest {
   } catch (e) {
     throw new NxMlcError(`Cannot read the store manifest: ${(e as Error).message}`, { file, fix: 'Re-run the stage that wrote it.' });
   }
+  // An acquire lock lists the same (path, size, sha256) triples: it can be materialised as is.
+  const asLock = data as { kind?: string; version?: number; files?: StoreManifestEntry[] };
+  if (asLock?.kind === 'nx-mlc-acquire-lock' && asLock.version === 1 && Array.isArray(asLock.files)) {
+    data = { kind: 'nx-mlc-store-manifest', version: 1, files: asLock.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })) };
+  }
   const m = data as StoreManifest;
   if (m?.kind !== 'nx-mlc-store-manifest' || m.version !== 1 || !Array.isArray(m.files)) {
     throw new NxMlcError('Not an nx-mlc store manifest (version 1)', { file, field: 'kind', fix: 'Re-run the stage that wrote it with this version of nx-mlc.' });
