@@ -39,11 +39,15 @@ const hfTinyGemma = (d: string): Case => {
   const rec = gemmaIndex.archs[d];
   return [d, path.join(GEMMA_DATA, d), { invFreqDtype: rec.rope_inv_freq_dtype, computeDtype: rec.embed_scale_dtype }];
 };
+const LONGROPE = path.join(__dirname, 'testdata/phi3-longrope');
+const longropeIndex = JSON.parse(fs.readFileSync(path.join(LONGROPE, 'index.json'), 'utf8'));
 const CASES: Case[] = [
   ...['llama', 'llama-tied', 'mistral', 'qwen2', 'qwen3', 'gemma2', 'phi3'].map(hfTiny),
   ['pycode-6m', path.join(ROOT, 'examples/pycode-6m'), { invFreqDtype: 'float32', computeDtype: 'float32' }],
   // gemma and gemma3_text, made the same way by testdata/make_gemma_fixtures.py
   ...['gemma', 'gemma3_text'].map(hfTinyGemma),
+  // phi3 with longrope past its original context (16) and partial rotary (testdata/make_phi3_longrope_fixture.py)
+  ['phi3-longrope', LONGROPE, { invFreqDtype: longropeIndex.rope_inv_freq_dtype, computeDtype: 'bfloat16' }],
 ];
 
 describe.each(CASES)('reference forward reproduces transformers: %s', (_name, dir, dtypes) => {
@@ -74,5 +78,23 @@ describe.each(CASES)('reference forward reproduces transformers: %s', (_name, di
     let last: Float32Array = new Float32Array(0);
     for (const tok of prompt.slice(5)) last = model.decode(tok);
     expect(maxAbsDiff(last, full.subarray((prompt.length - 1) * V))).toBeLessThan(1e-5);
+  });
+});
+
+describe('longrope switching from short to long factors during generation (phi3-longrope, 12-token prompt)', () => {
+  const hf = readHfConfig(LONGROPE);
+  const cfg = referenceConfigFrom('phi3', deriveModelConfig(getArch('phi3'), hf.raw, {}).modelConfig, {
+    invFreqDtype: longropeIndex.rope_inv_freq_dtype,
+  });
+  const model = new ReferenceModel(cfg, new HfAsMlcParams(LONGROPE, 'phi3'));
+  const expected = readExpected(path.join(LONGROPE, 'expected-short.safetensors'));
+  const prompt = Array.from(expected.input_ids.data);
+
+  it('prompt logits use the short factors', () => {
+    expect(maxAbsDiff(model.forwardAll(prompt), expected.logits.data)).toBeLessThan(1e-4);
+  });
+
+  it('greedy tokens across position 16 equal transformers\' full forwards (every position switches to long)', () => {
+    expect(model.greedy(prompt, 16)).toEqual(Array.from(expected.greedy.data));
   });
 });

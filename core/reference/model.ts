@@ -34,18 +34,26 @@ class LayerCache {
 
 /**
  * The reference forward pass: float32 storage, float64 accumulation, a KV cache so that generation
- * costs one token's work per step. Semantics follow Hugging Face transformers for each architecture.
+ * costs one token's work per step. Semantics follow Hugging Face transformers for each architecture:
+ * logits after any sequence of prefill/decode calls equal a full forward over the whole sequence (for
+ * longrope this takes one cache rebuild, when the sequence first passes the original context).
  */
 export class ReferenceModel {
   readonly cfg: ReferenceConfig;
   private readonly w: ModelWeights;
   private caches: LayerCache[] = [];
+  /** Tokens in the KV cache, kept to rebuild it when longrope switches to its long factors. */
+  private history: number[] = [];
   /** Number of tokens already in the KV cache (= position of the next token). */
   position = 0;
+  /** original_max_position_embeddings of a longrope model, else null. */
+  private readonly longropeSwitch: number | null;
 
   constructor(cfg: ReferenceConfig, params: ParamSource) {
     this.cfg = cfg;
     this.w = loadWeights(cfg, params);
+    const longrope = cfg.layers.map((l) => l.rope.scaling).find((s) => s?.type === 'longrope');
+    this.longropeSwitch = longrope?.type === 'longrope' ? longrope.originalMaxPositions : null;
     this.reset();
   }
 
@@ -53,6 +61,7 @@ export class ReferenceModel {
     const rowSize = this.cfg.numKvHeads * this.cfg.headDim;
     this.caches = Array.from({ length: this.cfg.numLayers }, () => new LayerCache(rowSize));
     this.position = 0;
+    this.history = [];
   }
 
   /**
@@ -63,8 +72,18 @@ export class ReferenceModel {
     if (tokens.length === 0) {
       throw new NxMlcError('prefill needs at least one token', { fix: 'Pass a non-empty prompt.' });
     }
-    const hidden = this.forwardHidden(tokens);
     const H = this.cfg.hiddenSize;
+    let hidden: Float32Array;
+    const sw = this.longropeSwitch;
+    if (sw !== null && this.position > 0 && this.position <= sw && this.position + tokens.length > sw) {
+      // transformers' Phi-3 generate drops the KV cache the first time the sequence passes the original
+      // context, so every cached key is recomputed with the long factors. Do the same.
+      const all = [...this.history, ...tokens];
+      this.reset();
+      hidden = this.forwardHidden(all).subarray((all.length - tokens.length) * H);
+    } else {
+      hidden = this.forwardHidden(tokens);
+    }
     const rows = allLogits ? tokens.length : 1;
     const last = allLogits ? hidden : hidden.subarray((tokens.length - 1) * H);
     return this.logits(last, rows);
@@ -140,7 +159,7 @@ export class ReferenceModel {
       if (w.qNorm) q.set(rmsNorm(q, w.qNorm, T * numHeads, D, eps));
       if (w.kNorm) newK.set(rmsNorm(newK, w.kNorm, T * numKvHeads, D, eps));
       for (let t = 0; t < T; t++) {
-        const { cos, sin } = ropeCosSin(spec.rope, start + t);
+        const { cos, sin } = ropeCosSin(spec.rope, start + t, end);
         applyRopeAt(q, t * qSize, numHeads, D, cos, sin);
         applyRopeAt(newK, t * kvSize, numKvHeads, D, cos, sin);
       }
@@ -163,6 +182,7 @@ export class ReferenceModel {
       for (let i = 0; i < x.length; i++) x[i] += m[i];
     }
     this.position = end;
+    this.history.push(...tokens);
     return rmsNorm(x, this.w.finalNorm, T, H, eps);
   }
 

@@ -87,14 +87,18 @@ describe('RoPE', () => {
     expectClose(got, [1 / 8, 0.01 / 8], 12);
   });
 
-  it('longrope uses short factors below the original context, long ones from it, and scales cos/sin', () => {
+  it('longrope: short factors while the call stays within the original context, long ones past it; scales cos/sin', () => {
     const spec: RopeSpec = {
       theta: 10000,
       rotaryDim: 4,
       scaling: { type: 'longrope', shortFactor: [1, 2], longFactor: [4, 8], originalMaxPositions: 10, attentionFactor: 1.5 },
     };
-    expectClose(ropeInvFreq(spec, 9).invFreq, [1, 0.005], 12);
-    expectClose(ropeInvFreq(spec, 10).invFreq, [0.25, 0.00125], 12);
+    expectClose(ropeInvFreq(spec, 10).invFreq, [1, 0.005], 12);
+    expectClose(ropeInvFreq(spec, 11).invFreq, [0.25, 0.00125], 12);
+    // a call reaching position 10 rotates its position 1 with the long factors too (transformers' rule)
+    const x = f32([1, 0, 0, 0, 1, 0, 0, 0]);
+    expect(applyRope(x, 2, 1, 4, [1, 10], spec)[0]).toBeCloseTo(1.5 * Math.cos(0.25), 6);
+    expect(applyRope(x.subarray(0, 4), 1, 1, 4, [1], spec)[0]).toBeCloseTo(1.5 * Math.cos(1), 6);
     const { cos, sin } = ropeCosSin(spec, 4);
     expect(cos[0]).toBeCloseTo(1.5 * Math.cos(4), 6);
     expect(sin[1]).toBeCloseTo(1.5 * Math.sin(0.02), 6);

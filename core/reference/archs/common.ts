@@ -108,8 +108,8 @@ export function ropeScalingFrom(f: ModelConfigFields, field: string, rotaryDim: 
         ? rs.original_max_position_embeddings
         : f.number('original_max_position_embeddings');
       const maxPos = typeof rs.max_position_embeddings === 'number' ? rs.max_position_embeddings : f.number('max_position_embeddings');
-      // HF: factor = max/original; attention_factor = sqrt(1 + ln(factor)/ln(original)) unless given, 1 when factor <= 1.
-      const factor = maxPos / original;
+      // HF: factor (else max/original); attention_factor = sqrt(1 + ln(factor)/ln(original)) unless given, 1 when factor <= 1.
+      const factor = typeof rs.factor === 'number' ? rs.factor : maxPos / original;
       const given = rs.attention_factor;
       const attentionFactor = typeof given === 'number'
         ? given

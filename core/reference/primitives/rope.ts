@@ -33,8 +33,13 @@ export function llama3InvFreq(
   });
 }
 
-/** Inverse frequencies used at `position` (only longrope depends on it) and the cos/sin multiplier. */
-export function ropeInvFreq(spec: RopeSpec, position = 0): { invFreq: Float64Array; attentionFactor: number } {
+/**
+ * Inverse frequencies and the cos/sin multiplier for a forward call whose positions reach `seqLen - 1`.
+ * Only longrope depends on it: like transformers (`longrope_frequency_update`), a call uses the long factors
+ * for all its positions once seqLen exceeds the original context, the short ones otherwise; keys already in
+ * a KV cache keep the rotation they were computed with.
+ */
+export function ropeInvFreq(spec: RopeSpec, seqLen = 1): { invFreq: Float64Array; attentionFactor: number } {
   const base = ropeBaseInvFreq(spec.theta, spec.rotaryDim);
   const s = spec.scaling;
   if (!s) return { invFreq: base, attentionFactor: 1 };
@@ -44,9 +49,7 @@ export function ropeInvFreq(spec: RopeSpec, position = 0): { invFreq: Float64Arr
     case 'llama3':
       return { invFreq: llama3InvFreq(base, s), attentionFactor: 1 };
     case 'longrope': {
-      // HF switches to the long factors once the sequence exceeds the original context; per position
-      // here (a prefill that straddles the boundary uses long factors for all its positions in HF).
-      const ext = position >= s.originalMaxPositions ? s.longFactor : s.shortFactor;
+      const ext = seqLen > s.originalMaxPositions ? s.longFactor : s.shortFactor;
       return { invFreq: base.map((f, k) => f / ext[k]), attentionFactor: s.attentionFactor };
     }
   }
@@ -55,11 +58,12 @@ export function ropeInvFreq(spec: RopeSpec, position = 0): { invFreq: Float64Arr
 const ROUND_INV_FREQ = { float32: Math.fround, float16: roundToF16, bfloat16: roundToBf16 } as const;
 
 /**
- * cos and sin (length rotaryDim/2) at one position. Like HF, the angle position·inv_freq is a float32 value
- * and inv_freq is stored in `spec.invFreqDtype` (float32 unless set; see RopeSpec).
+ * cos and sin (length rotaryDim/2) at one position, in a forward call reaching `seqLen` (default: this
+ * position is the last; see ropeInvFreq). Like HF, the angle position·inv_freq is a float32 value and
+ * inv_freq is stored in `spec.invFreqDtype` (float32 unless set; see RopeSpec).
  */
-export function ropeCosSin(spec: RopeSpec, position: number): { cos: Float64Array; sin: Float64Array } {
-  const { invFreq, attentionFactor } = ropeInvFreq(spec, position);
+export function ropeCosSin(spec: RopeSpec, position: number, seqLen = position + 1): { cos: Float64Array; sin: Float64Array } {
+  const { invFreq, attentionFactor } = ropeInvFreq(spec, seqLen);
   const round = ROUND_INV_FREQ[spec.invFreqDtype ?? 'float32'];
   const half = invFreq.length;
   const cos = new Float64Array(half);
@@ -93,7 +97,7 @@ export function applyRopeAt(
   }
 }
 
-/** RoPE over x [T, numHeads, headDim] with token t at positions[t]; returns a new array. */
+/** RoPE over x [T, numHeads, headDim] with token t at positions[t], as one forward call; returns a new array. */
 export function applyRope(
   x: Float32Array,
   tokens: number,
@@ -103,8 +107,10 @@ export function applyRope(
   spec: RopeSpec,
 ): Float32Array {
   const y = Float32Array.from(x);
+  let seqLen = 0;
+  for (let t = 0; t < tokens; t++) seqLen = Math.max(seqLen, positions[t] + 1);
   for (let t = 0; t < tokens; t++) {
-    const { cos, sin } = ropeCosSin(spec, positions[t]);
+    const { cos, sin } = ropeCosSin(spec, positions[t], seqLen);
     applyRopeAt(y, t * numHeads * headDim, numHeads, headDim, cos, sin);
   }
   return y;
