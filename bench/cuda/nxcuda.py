@@ -97,7 +97,7 @@ def conformance_one(case_dir, lib_path):
     n = len(ids)
     cpu = np.fromfile(os.path.join(case_dir, "cpu_logits.bin"), dtype=np.float32).reshape(n, V)
     hf = np.fromfile(os.path.join(case_dir, "hf_logits.bin"), dtype=np.float32).reshape(n, V)
-    res = {"case": os.path.basename(case_dir), "lib": os.path.basename(lib_path)}
+    res = {"case": os.path.basename(case_dir.rstrip("/")), "lib": os.path.basename(lib_path)}
     t0 = time.perf_counter()
     m = Model(load(lib_path), case["context"])
     for r in recs:
@@ -135,6 +135,14 @@ def conformance_one(case_dir, lib_path):
     m.destroy()
     res["pass_vs_hf"] = bool(res["finite"] and res["max_abs_vs_hf"] <= tol["maxAbsLogitError"] and res["argmax_vs_hf"] >= tol["minArgmaxAgreement"])
     res["pass_greedy_vs_cpu"] = bool(res["greedy_decode_eq_cpu"] and res["greedy_gpu_eq_cpu"])
+    # The cpu target is the implementation checked against the reference on these same weights: the cuda
+    # library must reproduce it within fp16-compute tolerance (f16 tensor-core prefill) with the same argmax.
+    res["pass_vs_cpu"] = bool(res["finite"] and res["max_abs_vs_cpu"] <= 5e-2 and res["argmax_vs_cpu"] >= 0.95)
+    # Against transformers, quantized fixtures are held to what the cpu target itself reaches on them.
+    res["cpu_argmax_vs_hf"] = float((argmax_rows(cpu) == argmax_rows(hf)).mean())
+    res["cpu_max_abs_vs_hf"] = float(np.abs(cpu - hf).max())
+    res["pass_vs_hf_as_cpu"] = bool(res["finite"] and res["argmax_vs_hf"] >= res["cpu_argmax_vs_hf"] - 1e-9 and res["max_abs_vs_hf"] <= res["cpu_max_abs_vs_hf"] + 5e-2)
+    res["pass"] = bool(res["pass_vs_cpu"] and res["pass_greedy_vs_cpu"] and (res["pass_vs_hf"] or res["pass_vs_hf_as_cpu"]))
     res["seconds"] = round(time.perf_counter() - t0, 3)
     return res
 
@@ -249,7 +257,7 @@ if __name__ == "__main__":
             try:
                 print(json.dumps(conformance_one(sys.argv[2], lib)), flush=True)
             except Exception as e:  # report and go on with the next case
-                print(json.dumps({"case": os.path.basename(sys.argv[2]), "lib": os.path.basename(lib), "error": str(e)}), flush=True)
+                print(json.dumps({"case": os.path.basename(sys.argv[2].rstrip("/")), "lib": os.path.basename(lib), "error": str(e)}), flush=True)
     elif cmd == "bench":
         print(json.dumps(bench(*sys.argv[2:6])), flush=True)
     else:

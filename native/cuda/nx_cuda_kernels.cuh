@@ -57,14 +57,11 @@ template <int QK, int N, int K, int BITS, int G, int SK> struct NxW {
 };
 
 // ---------------- decode GEMV, NK group quantisation: one warp per output row ----------------
-template <int N, int K, int BITS, int G, int SK, int BK>
-__global__ void __launch_bounds__(128) nx_gemv_qnk(const float *__restrict__ x, const uint32_t *__restrict__ qw,
-                                                   const void *__restrict__ qs, const void *__restrict__ bias,
-                                                   float *__restrict__ y) {
+// Dot product of x with weight row `row` (all lanes of the warp take part; every lane gets the sum).
+template <int N, int K, int BITS, int G, int SK>
+static __device__ __forceinline__ float nx_dot_qnk(const float *__restrict__ x, const uint32_t *__restrict__ qw,
+                                                   const void *__restrict__ qs, int row, int lane) {
   using W = NxW<1, N, K, BITS, G, SK>;
-  const int row = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;
-  const int lane = threadIdx.x & 31;
-  if (row >= N) return;
   const uint32_t *wrow = qw + (int64_t)row * W::WORDS;
   float acc = 0.f;
   if constexpr (BITS == 4 && G == 32 && K % 32 == 0) {
@@ -107,10 +104,38 @@ __global__ void __launch_bounds__(128) nx_gemv_qnk(const float *__restrict__ x, 
       acc += part * s;
     }
   }
-  acc = nx_warp_sum(acc);
+  return nx_warp_sum(acc);
+}
+
+template <int N, int K, int BITS, int G, int SK, int BK>
+__global__ void __launch_bounds__(128) nx_gemv_qnk(const float *__restrict__ x, const uint32_t *__restrict__ qw,
+                                                   const void *__restrict__ qs, const void *__restrict__ bias,
+                                                   float *__restrict__ y) {
+  const int row = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  const int lane = threadIdx.x & 31;
+  if (row >= N) return;
+  float acc = nx_dot_qnk<N, K, BITS, G, SK>(x, qw, qs, row, lane);
   if (lane == 0) {
     if constexpr (BK >= 0) acc += nx_ldf<BK>(bias, row);
     y[row] = acc;
+  }
+}
+
+// Decode gate_up projection with the gated activation fused in: rows j (gate) and I + j (up) of MLC's fused
+// gate_up_proj in one warp, out[j] = act(gate) * up. ACT 0 = silu, 1 = gelu (tanh form), as gatedActKernel.
+template <int I, int K, int BITS, int G, int SK, int ACT>
+__global__ void __launch_bounds__(128) nx_gemv_qnk_glu(const float *__restrict__ x, const uint32_t *__restrict__ qw,
+                                                       const void *__restrict__ qs, float *__restrict__ out) {
+  const int row = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  const int lane = threadIdx.x & 31;
+  if (row >= I) return;
+  const float g = nx_dot_qnk<2 * I, K, BITS, G, SK>(x, qw, qs, row, lane);
+  const float u = nx_dot_qnk<2 * I, K, BITS, G, SK>(x, qw, qs, I + row, lane);
+  if (lane == 0) {
+    float a;
+    if constexpr (ACT == 0) a = g / (1.f + expf(-1.f * g));
+    else a = 0.5f * g * (1.f + tanhf(0.797884583f * (g + 0.0447149985f * (g * (g * g)))));
+    out[row] = a * u;
   }
 }
 

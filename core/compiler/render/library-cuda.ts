@@ -212,6 +212,19 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
         body.push(`  { const int32_t r = (int32_t)(${hostExpr(s.scalars[0])}); if (r > 0) nx_rmsnorm<${nrm.dim}, ${STORAGE_KIND[nrm.wt]}><<<r, 256, 0, stream>>>(${typedArg(s, s.kernel, 0)}, ${typedArg(s, s.kernel, 1)}, ${typedArg(s, s.kernel, 2)}, ${eps}); }`);
         continue;
       }
+      // gate_up projection + gated activation: one GEMV for decode, unchanged for prefill.
+      const act = next ? /^gated_(silu|gelu_tanh)_i(\d+)$/.exec(next.kernel.name) : null;
+      const mm = act ? matchMatmul(s.kernel.name) : null;
+      if (act && next && mm && !mm.bias && weightKind(mm) === 1 && mm.n === 2 * Number(act[2]) && sameRef(s.bufs[s.bufs.length - 1], next.bufs[0]) &&
+        STORAGE_KIND[mm.q.modelDtype] && mm.q.kind === 'group') {
+        const prefill = fastMatmul(s)!;
+        const x = typedArg(s, s.kernel, 0);
+        const glu = `nx_gemv_qnk_glu<${act[2]}, ${mm.k}, ${mm.q.bits}, ${mm.q.groupSize}, ${STORAGE_KIND[mm.q.modelDtype]}, ${act[1] === 'silu' ? 0 : 1}><<<${Math.ceil(Number(act[2]) / 4)}, 128, 0, stream>>>(${x}, (const uint32_t*)${bufArg(s.bufs[1], 'const void')}, ${bufArg(s.bufs[2], 'const void')}, ${typedArg(next, next.kernel, 1)});`;
+        body.push(`  if ((int32_t)(${hostExpr(s.scalars[0])}) == 1) ${glu}`);
+        body.push('  else {', ...prefill.map((l) => `  ${l}`), `    ${genericCall(next, next.kernel, true)}`, '  }');
+        i++;
+        continue;
+      }
       const fast = fastMatmul(s) ?? fastAttention(s);
       if (fast) {
         body.push(...fast);
