@@ -41,6 +41,12 @@ const FIXTURES: Fixture[] = [
     invFreqDtype: gemmaIndex.archs[name].rope_inv_freq_dtype as ComputeDType,
     computeDtype: gemmaIndex.archs[name].embed_scale_dtype as ComputeDType,
   })),
+  {
+    name: 'phi3-longrope',
+    dir: path.join(__dirname, 'testdata/phi3-longrope'),
+    invFreqDtype: JSON.parse(fs.readFileSync(path.join(__dirname, 'testdata/phi3-longrope/index.json'), 'utf8')).rope_inv_freq_dtype,
+    computeDtype: 'bfloat16',
+  },
 ];
 const isGemma = (name: string): boolean => name.startsWith('gemma');
 let tmp: string;
