@@ -44,8 +44,7 @@ export class ReferenceModel {
   private caches: LayerCache[] = [];
   /** Tokens in the KV cache, kept to rebuild it when longrope switches to its long factors. */
   private history: number[] = [];
-  /** Number of tokens already in the KV cache (= position of the next token). */
-  position = 0;
+  private cached = 0;
   /** original_max_position_embeddings of a longrope model, else null. */
   private readonly longropeSwitch: number | null;
 
@@ -57,10 +56,15 @@ export class ReferenceModel {
     this.reset();
   }
 
+  /** Number of tokens in the KV cache (= position of the next token). */
+  get position(): number {
+    return this.cached;
+  }
+
   reset(): void {
     const rowSize = this.cfg.numKvHeads * this.cfg.headDim;
     this.caches = Array.from({ length: this.cfg.numLayers }, () => new LayerCache(rowSize));
-    this.position = 0;
+    this.cached = 0;
     this.history = [];
   }
 
@@ -181,7 +185,7 @@ export class ReferenceModel {
       if (c.sandwichNorms) m = rmsNorm(m, w.postFfnNorm!, T, H, eps);
       for (let i = 0; i < x.length; i++) x[i] += m[i];
     }
-    this.position = end;
+    this.cached = end;
     this.history.push(...tokens);
     return rmsNorm(x, this.w.finalNorm, T, H, eps);
   }
