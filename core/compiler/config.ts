@@ -43,7 +43,8 @@ export function parseOverrides(spec: string | Record<string, number> | undefined
 }
 
 export function chatConfigFile(p: string): string {
-  return fs.existsSync(p) && fs.statSync(p).isDirectory() ? path.join(p, 'mlc-chat-config.json') : p;
+  const isDir = fs.existsSync(p) ? fs.statSync(p).isDirectory() : !p.endsWith('.json');
+  return isDir ? path.join(p, 'mlc-chat-config.json') : p;
 }
 
 export function resolveCompileConfig(chatConfigPath: string, overrides: Record<string, number>): ResolvedConfig {

@@ -29,36 +29,61 @@ static inline __m256 nx_q4_unpack(uint32_t word) {
   return _mm256_cvtepi32_ps(q);
 }
 
+// Dot of one row's packed words with x, group by group: s * (sum x*q - 7 * sum x). Two independent
+// FMA chains per group and two rows per step keep the FMA latency hidden.
+template <int SK, int64_t K>
+static inline void nx_q4_dot2(const float *x, const float *xsum, const uint32_t *qw, const void *qs, int64_t row0, int64_t row1,
+                              float *out0, float *out1) {
+  constexpr int64_t G = K / 32, W = K / 8;
+  const uint32_t *w0 = qw + row0 * W, *w1 = qw + row1 * W;
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  float corr0 = 0.f, corr1 = 0.f;
+  for (int64_t g = 0; g < G; ++g) {
+    const float *xg = x + g * 32;
+    const __m256 x0 = _mm256_loadu_ps(xg), x1 = _mm256_loadu_ps(xg + 8), x2 = _mm256_loadu_ps(xg + 16), x3 = _mm256_loadu_ps(xg + 24);
+    __m256 a = _mm256_mul_ps(x0, nx_q4_unpack(w0[g * 4]));
+    __m256 b = _mm256_mul_ps(x1, nx_q4_unpack(w0[g * 4 + 1]));
+    a = _mm256_fmadd_ps(x2, nx_q4_unpack(w0[g * 4 + 2]), a);
+    b = _mm256_fmadd_ps(x3, nx_q4_unpack(w0[g * 4 + 3]), b);
+    __m256 c = _mm256_mul_ps(x0, nx_q4_unpack(w1[g * 4]));
+    __m256 d = _mm256_mul_ps(x1, nx_q4_unpack(w1[g * 4 + 1]));
+    c = _mm256_fmadd_ps(x2, nx_q4_unpack(w1[g * 4 + 2]), c);
+    d = _mm256_fmadd_ps(x3, nx_q4_unpack(w1[g * 4 + 3]), d);
+    const float s0 = nx_scale<SK>(qs, row0 * G + g), s1 = nx_scale<SK>(qs, row1 * G + g);
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(s0), _mm256_add_ps(a, b), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(s1), _mm256_add_ps(c, d), acc1);
+    corr0 += s0 * xsum[g];
+    corr1 += s1 * xsum[g];
+  }
+  *out0 = nx_hsum256(acc0) - 7.f * corr0;
+  *out1 = nx_hsum256(acc1) - 7.f * corr1;
+}
+
 // y[row] = sum_k x[k] * (q[row,k] - 7) * s[row, k/32] (+ b[row]) for all rows, K % 32 == 0.
-// Per group: s * (sum x*q - 7 * sum x); the group sums of x are computed once per call.
 template <int SK, int BK, int64_t N, int64_t K>
 static void nx_q4_gemv(nx_pool *pool, const float *x, const uint32_t *qw, const void *qs, const void *b, float *y) {
-  constexpr int64_t G = K / 32, W = K / 8;
+  constexpr int64_t G = K / 32;
   float xsum[G];
   for (int64_t g = 0; g < G; ++g) {
     float s = 0.f;
     for (int i = 0; i < 32; ++i) s += x[g * 32 + i];
     xsum[g] = s;
   }
-  nx_parallel_for(pool, 0, (N + 1) / 2, [&](int64_t lo, int64_t hi) {
-    for (int64_t rp = lo; rp < hi; ++rp) {
-      for (int64_t row = rp * 2; row < std::min<int64_t>(N, rp * 2 + 2); ++row) {
-        const uint32_t *w = qw + row * W;
-        __m256 acc = _mm256_setzero_ps();
-        float corr = 0.f;
-        for (int64_t g = 0; g < G; ++g) {
-          const float *xg = x + g * 32;
-          __m256 ga = _mm256_mul_ps(_mm256_loadu_ps(xg), nx_q4_unpack(w[g * 4]));
-          ga = _mm256_fmadd_ps(_mm256_loadu_ps(xg + 8), nx_q4_unpack(w[g * 4 + 1]), ga);
-          ga = _mm256_fmadd_ps(_mm256_loadu_ps(xg + 16), nx_q4_unpack(w[g * 4 + 2]), ga);
-          ga = _mm256_fmadd_ps(_mm256_loadu_ps(xg + 24), nx_q4_unpack(w[g * 4 + 3]), ga);
-          const float s = nx_scale<SK>(qs, row * G + g);
-          acc = _mm256_fmadd_ps(_mm256_set1_ps(s), ga, acc);
-          corr += s * xsum[g];
+  // Blocks of 16 rows per task: few pool round-trips, still balanced for N in the hundreds.
+  constexpr int64_t RB = 16;
+  nx_parallel_for(pool, 0, (N + RB - 1) / RB, [&](int64_t lo, int64_t hi) {
+    for (int64_t blk = lo; blk < hi; ++blk) {
+      const int64_t end = std::min<int64_t>(N, blk * RB + RB);
+      for (int64_t row = blk * RB; row < end; row += 2) {
+        const int64_t row1 = row + 1 < end ? row + 1 : row;  // odd tail: compute the last row twice
+        float r0, r1;
+        nx_q4_dot2<SK, K>(x, xsum, qw, qs, row, row1, &r0, &r1);
+        if (BK >= 0 && b) {
+          r0 += BK == 0 ? ((const float *)b)[row] : nx_scale<BK == 1 ? 1 : 2>(b, row);
+          if (row + 1 < end) r1 += BK == 0 ? ((const float *)b)[row + 1] : nx_scale<BK == 1 ? 1 : 2>(b, row + 1);
         }
-        float r = nx_hsum256(acc) - 7.f * corr;
-        if (BK >= 0 && b) r += BK == 0 ? ((const float *)b)[row] : nx_scale<BK == 1 ? 1 : 2>(b, row);
-        y[row] = r;
+        y[row] = r0;
+        if (row + 1 < end) y[row + 1] = r1;
       }
     }
   });
@@ -124,7 +149,8 @@ static inline void nx_gemm_tile(const float *x, int64_t n, const float *wt, int6
 // Prefill: tiles of TR weight rows dequantised once, reused for all n tokens.
 template <int SK, int BK, int64_t N, int64_t K>
 static void nx_q4_matmul(nx_pool *pool, const float *x, const uint32_t *qw, const void *qs, const void *b, float *y, int32_t n) {
-  constexpr int64_t TR = 16;
+  // Tile rows: about 256 KiB of dequantised weights (L2-resident), even, between 2 and 64.
+  constexpr int64_t TR = std::max<int64_t>(2, std::min<int64_t>(64, (65536 / K) & ~int64_t(1)));
   nx_parallel_for(pool, 0, (N + TR - 1) / TR, [&](int64_t lo, int64_t hi) {
     thread_local std::vector<float> tile;
     if (tile.size() < (size_t)(TR * K)) tile.resize(TR * K);
