@@ -5,6 +5,7 @@ export type { ReferenceConfigOptions } from './archs/types';
 export { gemmaEmbedScale } from './archs/gemma';
 export * from './param-source';
 export { ReferenceModel } from './model';
+export { MlcArtifactParams } from './mlc-params';
 export { loadWeights } from './weights';
 export type { ModelWeights, LayerWeights } from './weights';
 export { linear, argmax } from './primitives/linear';
