@@ -83,13 +83,13 @@ export async function convertWeight(opts: ConvertOptions): Promise<ConvertSummar
   const mapping = buildWeightMapping(modelType, ckpt.config.raw as Record<string, unknown>, ckpt.config.file, { awq });
   const plan = buildConvertPlan(ckpt, mapping, quant, ckpt.config.file);
   const threads = Math.max(1, opts.threads ?? os.availableParallelism());
-  const writer = new ShardWriter(opts.output);
+  const writer = new ShardWriter(opts.output, threads > 1);
   const runner = createJobRunner(threads);
   const cache = opts.cacheDir ? new TensorOutputCache(opts.cacheDir, quant.name) : undefined;
   let reused = 0;
   try {
     reused = await emitAll(plan, quant, ckpt.weightFormat === 'torch', writer, runner, threads, cache, opts.onProgress, started);
-    const shards = writer.finish();
+    const shards = await writer.finish();
     const paramCount = plan.params.reduce((s, p) => s + p.outputs.length, 0);
     const tensorCache: TensorCache = {
       metadata: { ParamSize: paramCount, ParamBytes: plan.paramBytes, BitsPerParam: (plan.paramBytes * 8) / plan.totalParamNum },

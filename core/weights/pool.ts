@@ -20,11 +20,16 @@ export function createJobRunner(threads: number): JobRunner {
   return new WorkerPool(threads);
 }
 
-function spawnWorker(): Worker {
-  const js = path.join(__dirname, 'quant-worker.js');
+/** A worker running the sibling module `name` (.js when running compiled, .ts through @swc-node/register otherwise). */
+export function spawnTsOrJsWorker(name: string): Worker {
+  const js = path.join(__dirname, `${name}.js`);
   if (fs.existsSync(js) && __filename.endsWith('.js')) return new Worker(js);
-  const ts = path.join(__dirname, 'quant-worker.ts');
+  const ts = path.join(__dirname, `${name}.ts`);
   return new Worker(`require('@swc-node/register'); require(${JSON.stringify(ts)});`, { eval: true });
+}
+
+function spawnWorker(): Worker {
+  return spawnTsOrJsWorker('quant-worker');
 }
 
 class WorkerPool implements JobRunner {

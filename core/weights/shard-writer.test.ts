@@ -19,15 +19,15 @@ describe('ShardWriter follows TVM dump_tensor_cache sharding (spec §4.3)', () =
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shards-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('big tensors jump the queue; pending flushes at >= 32 MiB; offsets concatenate', () => {
-    const w = new ShardWriter(dir);
+  test.each([false, true])('big tensors jump the queue; pending flushes at >= 32 MiB; offsets concatenate (md5 on a worker: %s)', async (hashOnWorker) => {
+    const w = new ShardWriter(dir, hashOnWorker);
     tensor(w, 'a', 10 * MiB, 1); // pending 10
     tensor(w, 'b', 10 * MiB, 2); // pending 20
     tensor(w, 'c', 20 * MiB, 3); // 20+20 >= 32 and 2·20 >= 32: alone, shard 0, pending untouched
     tensor(w, 'd', 2 * MiB, 4); // pending 22
     tensor(w, 'e', 10 * MiB, 5); // 22+10 = 32 >= 32 (>=, not >), 2·10 < 32: flush a,b,d as shard 1
     tensor(w, 'f', 17 * MiB, 6); // 10+17 < 32: appended even though >= 16 MiB
-    const shards = w.finish(); // e,f flushed as shard 2
+    const shards = await w.finish(); // e,f flushed as shard 2
     expect(shards.map((s) => [s.dataPath, s.records.map((r) => [r.name, r.byteOffset])])).toEqual([
       ['params_shard_0.bin', [['c', 0]]],
       ['params_shard_1.bin', [['a', 0], ['b', 10 * MiB], ['d', 20 * MiB]]],
@@ -46,6 +46,8 @@ describe('ShardWriter follows TVM dump_tensor_cache sharding (spec §4.3)', () =
     expect(s1[10 * MiB]).toBe(2);
     expect(s1[20 * MiB]).toBe(4);
     expect(shards[1].md5sum).toBe(crypto.createHash('md5').update(s1).digest('hex'));
+    const s0 = fs.readFileSync(path.join(dir, 'params_shard_0.bin'));
+    expect(shards[0].md5sum).toBe(crypto.createHash('md5').update(s0).digest('hex'));
   });
 
   test('a byte count that disagrees with the declaration is an error; abort leaves no files', () => {

@@ -1,7 +1,7 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ShardRecord, TensorRecord } from './tensor-cache-json';
+import { createShardHasher, ShardHasher } from './shard-hasher';
 
 /** TVM's shard capacity (spec §4.3). */
 export const SHARD_CAP = 32 * 2 ** 20;
@@ -15,7 +15,6 @@ interface OpenShard {
   index: number;
   tmp: string;
   fd: number;
-  md5: crypto.Hash;
   size: number;
   records: TensorRecord[];
 }
@@ -32,12 +31,16 @@ export class ShardWriter {
   private pendingLen = 0;
   private pendingRecords: TensorRecord[] = [];
   private nextIndex = 0;
-  private readonly done: { shard: ShardRecord; tmp: string }[] = [];
+  private readonly done: { shard: ShardRecord; tmp: string; index: number }[] = [];
   private readonly temps = new Set<string>();
   private busy = false;
 
-  constructor(private readonly outDir: string) {
+  private readonly hasher: ShardHasher;
+
+  /** `hashOnWorker`: compute shard md5s on a worker thread, overlapping the rest of the conversion. */
+  constructor(private readonly outDir: string, hashOnWorker = false) {
     fs.mkdirSync(outDir, { recursive: true });
+    this.hasher = createShardHasher(hashOnWorker);
   }
 
   /** Start one tensor of `nbytes` encoded bytes; write exactly that many bytes to the sink, then end it. */
@@ -83,10 +86,12 @@ export class ShardWriter {
     };
   }
 
-  /** Flush what is pending and return the shard records in writing order. */
-  finish(): ShardRecord[] {
+  /** Flush what is pending and return the shard records in writing order, md5 sums filled in. */
+  async finish(): Promise<ShardRecord[]> {
     this.flushPending();
-    return this.done.map((d) => d.shard);
+    const md5 = await this.hasher.digests();
+    await this.hasher.close();
+    return this.done.map((d) => ({ ...d.shard, md5sum: md5.get(d.index)! }));
   }
 
   /**
@@ -110,6 +115,7 @@ export class ShardWriter {
   abort(): void {
     for (const t of this.temps) fs.rmSync(t, { force: true });
     this.temps.clear();
+    void this.hasher.close();
   }
 
   private flushPending(): void {
@@ -126,22 +132,24 @@ export class ShardWriter {
     const index = this.nextIndex++;
     const tmp = path.join(this.outDir, `.tmp-params_shard_${index}.bin-${process.pid}-${Math.random().toString(36).slice(2)}`);
     this.temps.add(tmp);
-    return { index, tmp, fd: fs.openSync(tmp, 'w'), md5: crypto.createHash('md5'), size: 0, records: [] };
+    return { index, tmp, fd: fs.openSync(tmp, 'w'), size: 0, records: [] };
   }
 
   private writeShard(shard: OpenShard, data: Uint8Array): void {
     let off = 0;
     while (off < data.byteLength) off += fs.writeSync(shard.fd, data, off, data.byteLength - off);
-    shard.md5.update(data);
+    this.hasher.update(shard.index, data);
     shard.size += data.byteLength;
   }
 
   private closeShard(shard: OpenShard): void {
     fs.fsyncSync(shard.fd);
     fs.closeSync(shard.fd);
+    this.hasher.end(shard.index);
     this.done.push({
+      index: shard.index,
       tmp: shard.tmp,
-      shard: { dataPath: `params_shard_${shard.index}.bin`, format: 'raw-shard', nbytes: shard.size, records: shard.records, md5sum: shard.md5.digest('hex') },
+      shard: { dataPath: `params_shard_${shard.index}.bin`, format: 'raw-shard', nbytes: shard.size, records: shard.records, md5sum: '' },
     });
   }
 }
