@@ -6,7 +6,7 @@
  * continue the prompt; chat models keep a conversation rendered with MLC's template.
  * `window.nxmlc` exposes the same operations to tests (core/serve-web/browser.test.ts).
  */
-import { checkWebgpuLibrary, type WebgpuLibrary } from '../artifact';
+import { parseWebgpuLibrary } from '../artifact';
 import { requestWebgpuDevice, WebgpuModel, type GpuInfo } from '../model';
 import { HttpWeightSource } from '../tensor-cache';
 import { WebTokenizer } from '../tokenizer';
@@ -84,7 +84,8 @@ async function load(): Promise<{ model: WebgpuModel; tok: WebTokenizer; cfg: Cha
   const { device, info } = await requestWebgpuDevice(gpu);
   $('adapter').textContent = `${info.description}${info.f16 ? ' · shader-f16' : ' · f32 (no shader-f16)'}`;
   device.lost.then((l) => status(`WebGPU device lost: ${l.message}`));
-  const lib = checkWebgpuLibrary((await import(/* webpackIgnore: true */ new URL(server.libraryUrl, web.location.href).href)).default as WebgpuLibrary, server.libraryUrl);
+  // The library is an ES module of data; reading it as text (not import()) works the same from sources and from dist/.
+  const lib = parseWebgpuLibrary(await (await fetch(server.libraryUrl)).text(), server.libraryUrl);
   const [tj, tc] = await Promise.all([
     fetch(`${server.modelUrl}tokenizer.json`).then((r) => r.json() as Promise<object>),
     fetch(`${server.modelUrl}tokenizer_config.json`).then((r) => (r.ok ? (r.json() as Promise<object>) : {})),
