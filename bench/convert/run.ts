@@ -45,6 +45,16 @@ function copyFloor(files: string[], dest: string): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// Run the converter as compiled JavaScript, as the CLI does (worker threads load .js directly).
+const DIST = path.join(DATA, 'dist');
+console.error('compiling to', DIST);
+try {
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json'), '--outDir', DIST, '--sourceMap', 'false', '--declaration', 'false'], { cwd: ROOT, stdio: 'ignore' });
+} catch {
+  // type errors elsewhere in the tree do not stop tsc from emitting
+}
+const ONCE = path.join(DIST, 'bench', 'convert', 'convert-once.js');
+
 const rows: string[] = [];
 for (const m of MODELS) {
   const dir = path.join(DATA, m);
@@ -56,19 +66,21 @@ for (const m of MODELS) {
   const bytes = files.reduce((s, f) => s + fs.statSync(f).size, 0);
   warm(files);
   for (const q of QUANTS) {
-    const conv: { seconds: number; maxRssMB: number; outputBytes: number }[] = [];
+    const conv: { seconds: number; cpuSeconds: number; maxRssMB: number; outputBytes: number }[] = [];
     const copies: number[] = [];
     for (let r = 0; r < reps; r++) {
       copies.push(copyFloor(files, path.join(DATA, 'copy')));
       const out = path.join(DATA, `out-${m}-${q}`);
-      const json = execFileSync(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'convert-once.ts'), dir, q, out, threads], { cwd: ROOT, encoding: 'utf8' });
+      const json = execFileSync(process.execPath, [ONCE, dir, q, out, threads], { cwd: ROOT, encoding: 'utf8' });
       conv.push(JSON.parse(json.trim().split('\n').pop()!));
       fs.rmSync(out, { recursive: true, force: true });
     }
     const secs = median(conv.map((c) => c.seconds));
     const copy = median(copies);
     const rss = Math.max(...conv.map((c) => c.maxRssMB));
-    const row = `| ${m} | ${q} | ${(bytes / 1e6).toFixed(0)} MB | ${(conv[0].outputBytes / 1e6).toFixed(0)} MB | ${secs.toFixed(2)} s (${conv.map((c) => c.seconds.toFixed(2)).join(' / ')}) | ${(bytes / 1e6 / secs).toFixed(0)} MB/s | ${rss.toFixed(0)} MB | ${copy.toFixed(2)} s | ${(secs / copy).toFixed(2)}× |`;
+    const cpu = median(conv.map((c) => c.cpuSeconds));
+    const load = os.loadavg()[0].toFixed(1);
+    const row = `| ${m} | ${q} | ${(bytes / 1e6).toFixed(0)} MB | ${(conv[0].outputBytes / 1e6).toFixed(0)} MB | ${secs.toFixed(2)} s (${conv.map((c) => c.seconds.toFixed(2)).join(' / ')}) | ${cpu.toFixed(2)} s | ${(bytes / 1e6 / secs).toFixed(0)} MB/s | ${rss.toFixed(0)} MB | ${copy.toFixed(2)} s | ${(secs / copy).toFixed(2)}× | ${load} |`;
     console.error(row);
     rows.push(row);
   }
@@ -77,8 +89,8 @@ console.log(
   [
     `Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, threads=${threads}, ${reps} runs each (median; all runs listed), input in page cache.`,
     '',
-    '| model shape | quantization | bf16 source | output | convert wall time | source MB/s | peak RSS | `cp` floor (same run) | convert / cp |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| model shape | quantization | bf16 source | output | convert wall time (runs) | CPU time (all threads) | source MB/s | peak RSS | `cp` floor (same run) | convert / cp | load avg (1 min) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n'),
 );

@@ -21,11 +21,11 @@ export function createJobRunner(threads: number): JobRunner {
 }
 
 /** A worker running the sibling module `name` (.js when running compiled, .ts through @swc-node/register otherwise). */
-export function spawnTsOrJsWorker(name: string): Worker {
+export function spawnTsOrJsWorker(name: string, workerData?: unknown): Worker {
   const js = path.join(__dirname, `${name}.js`);
-  if (fs.existsSync(js) && __filename.endsWith('.js')) return new Worker(js);
+  if (fs.existsSync(js) && __filename.endsWith('.js')) return new Worker(js, { workerData });
   const ts = path.join(__dirname, `${name}.ts`);
-  return new Worker(`require('@swc-node/register'); require(${JSON.stringify(ts)});`, { eval: true });
+  return new Worker(`require('@swc-node/register'); require(${JSON.stringify(ts)});`, { eval: true, workerData });
 }
 
 function spawnWorker(): Worker {

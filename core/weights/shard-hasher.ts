@@ -35,8 +35,12 @@ class InlineHasher implements ShardHasher {
   async close(): Promise<void> {}
 }
 
+/** Bytes that may wait for the md5 thread; beyond it the writer blocks, so memory stays bounded. */
+const MAX_BACKLOG = 128 * 2 ** 20;
+
 class WorkerHasher implements ShardHasher {
-  private readonly worker: Worker = spawnTsOrJsWorker('md5-worker');
+  private readonly backlog = new Int32Array(new SharedArrayBuffer(4));
+  private readonly worker: Worker = spawnTsOrJsWorker('md5-worker', { backlog: this.backlog.buffer });
   private readonly done = new Map<number, string>();
   private pending = 0;
   private waiter?: () => void;
@@ -53,6 +57,10 @@ class WorkerHasher implements ShardHasher {
     });
   }
   update(shard: number, chunk: Uint8Array): void {
+    for (let b = Atomics.load(this.backlog, 0); b > MAX_BACKLOG && !this.failure; b = Atomics.load(this.backlog, 0)) {
+      Atomics.wait(this.backlog, 0, b, 100);
+    }
+    Atomics.add(this.backlog, 0, chunk.byteLength);
     this.worker.postMessage({ shard, chunk }); // structured clone: a copy, so the caller may reuse its buffer
   }
   end(shard: number): void {
