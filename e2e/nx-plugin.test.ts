@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
-import { buildAndPack, NxWorkspace, REPO } from './support/nx-workspace';
+import { parse, stringify } from 'yaml';
+import { buildAndPack, NxResult, NxWorkspace, REPO } from './support/nx-workspace';
 
 jest.setTimeout(240_000);
 
@@ -37,13 +37,7 @@ beforeAll(() => {
   packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-mlc-pack-'));
   ws = new NxWorkspace(buildAndPack(packDir));
   for (const f of CHECKPOINT_FILES) ws.write(`models/${A}/${f}`, fs.readFileSync(path.join(DEMO, f)));
-  ws.write(`models/${A}/mlc-model.yaml`, stringify(model));
-  // a second model, declared only, so `affected` has something to leave out
   ws.write('models/other/config.json', fs.readFileSync(path.join(DEMO, 'config.json')));
-  ws.write('models/other/mlc-model.yaml', stringify({ ...model, name: 'other' }));
-  ws.git('init', '-q');
-  ws.git('add', '-A');
-  ws.git('commit', '-qm', 'models');
 }, 300_000);
 
 afterAll(() => {
@@ -56,13 +50,34 @@ function setModel(change: Record<string, unknown>): void {
   ws.write(`models/${A}/mlc-model.yaml`, stringify(model));
 }
 
-const validateRun = () => ws.nx('run', val, '--outputStyle=static');
+/** A successful nx run; on failure the assertion shows Nx's output. */
+function ok(r: NxResult): NxResult {
+  if (r.status !== 0) throw new Error(`nx exited with ${r.status}:\n${r.output}`);
+  return r;
+}
+
+const validateRun = () => ok(ws.nx('run', val, '--outputStyle=static'));
 
 describe('nx-mlc in a fresh Nx workspace', () => {
   it('ships what the plugin needs in the package', () => {
     for (const f of ['dist/plugin/index.js', 'dist/plugin/fingerprint-cli.js', 'executors.json', 'executors/compile/schema.json', 'native/include/nxmlc_abi.h']) {
       expect(ws.exists(`node_modules/nx-mlc/${f}`)).toBe(true);
     }
+  });
+
+  it('`nx g nx-mlc:model` declares a checkpoint and registers the plugin', () => {
+    const r = ws.nx('g', 'nx-mlc:model', `--source=models/${A}`, `--name=${A}`, `--directory=models/${A}`, '--quantizations=q0f16', '--no-interactive');
+    expect(r.status).toBe(0);
+    const declared = parse(ws.read(`models/${A}/mlc-model.yaml`));
+    // the demo is a base model without a chat template: LM is proposed
+    expect(declared).toMatchObject({ name: A, source: '.', quantizations: ['q0f16'], targets: ['cpu'], convTemplate: 'LM' });
+    expect(JSON.parse(ws.read('nx.json')).plugins).toEqual(['nx-mlc']);
+    // the settings this suite varies, and a second model so that `affected` has something to leave out
+    ws.write(`models/${A}/mlc-model.yaml`, stringify(model));
+    ws.write('models/other/mlc-model.yaml', stringify({ ...model, name: 'other' }));
+    ws.git('init', '-q');
+    ws.git('add', '-A');
+    ws.git('commit', '-qm', 'models');
   });
 
   it('infers the model projects with described targets', () => {
@@ -155,7 +170,9 @@ describe('nx-mlc in a fresh Nx workspace', () => {
   });
 
   it('(e) one more hardware target runs one compile', () => {
-    setModel({ targets: ['cpu', 'cpu:native'] });
+    ok(ws.nx('g', 'nx-mlc:target', A, '--device=cpu:native', '--no-interactive'));
+    expect(parse(ws.read(`models/${A}/mlc-model.yaml`)).targets).toEqual(['cpu', 'cpu:native']);
+    model.targets = ['cpu', 'cpu:native'];
     const r = ws.nx('run', `${A}:compile`, '--outputStyle=static');
     expect(r.status).toBe(0);
     expect(r.ran).toEqual([task('compile', A), task('compile--q0f16--cpu-native')]);

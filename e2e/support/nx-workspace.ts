@@ -48,7 +48,8 @@ export class NxWorkspace {
     fs.renameSync(path.join(nm, 'package'), path.join(nm, 'nx-mlc'));
     this.write('package.json', JSON.stringify({ name: 'models-ws', private: true, devDependencies: { nx: '23.3.1', 'nx-mlc': `file:${tarball}` } }, null, 2));
     this.write('.gitignore', 'node_modules\ndist\n.nx\n');
-    this.write('nx.json', JSON.stringify({ plugins: ['nx-mlc'], cacheDirectory: '.nx/cache' }, null, 2));
+    // the plugin is registered by `nx g nx-mlc:model` (its init step), as a user's first command would
+    this.write('nx.json', JSON.stringify({ cacheDirectory: '.nx/cache' }, null, 2));
   }
 
   write(file: string, content: string | Buffer): void {
