@@ -41,11 +41,13 @@ if echo "$WHAT" | grep -q bench; then
 fi
 
 if echo "$WHAT" | grep -q conformance; then
-  ls -d "$CARRY"/conformance/*/ | while read d; do c=$(basename "$d"); echo "$d/model.cu $BUILD/$c.so"; echo "$d/model_generic.cu $BUILD/$c-generic.so"; done \
+  # CONF_GENERIC=0 skips the generic-path (bisection) builds.
+  ls -d "$CARRY"/conformance/*/ | while read d; do c=$(basename "$d"); echo "$d/model.cu $BUILD/$c.so"; [ "${CONF_GENERIC:-1}" = 1 ] && echo "$d/model_generic.cu $BUILD/$c-generic.so"; done \
     | xargs -P 12 -n 2 bash -c 'build "$0" "$1" > /dev/null'
   for d in "$CARRY"/conformance/*/; do
     c=$(basename "$d")
-    timeout 120 python3 bench/cuda/nxcuda.py conformance "$d" "$BUILD/$c.so" "$BUILD/$c-generic.so" 2>&1 | tee -a "$RES"
+    libs="$BUILD/$c.so"; [ "${CONF_GENERIC:-1}" = 1 ] && libs="$libs $BUILD/$c-generic.so"
+    timeout 120 python3 bench/cuda/nxcuda.py conformance "$d" $libs 2>&1 | tee -a "$RES"
   done
   python3 - "$RES" <<'PY'
 import json, sys
@@ -62,6 +64,9 @@ if echo "$WHAT" | grep -q bench; then
   for m in $MODELS; do
     python3 -c 'import json,sys; print(json.dumps({"checkpoint": sys.argv[1], "log": open(sys.argv[2]).read()[-300:]}))' $m /tmp/ckpt-$m.log | tee -a "$RES"
     timeout 240 python3 bench/cuda/nxcuda.py bench "$BUILD/bench-$m.so" "$CARRY/bench/$m/params.json" /tmp/ckpt/$m $m 2>&1 | tail -3 | tee -a "$RES"
-    timeout 180 python3 bench/hf_baseline.py /tmp/ckpt/$m --prompt-len 512 --gen 128 2>&1 | tail -1 | tee -a "$RES"
+    # HF_MODELS limits the transformers baseline to some models; HF_GEN sets its generated tokens.
+    if [ -z "${HF_MODELS:-}" ] || echo " $HF_MODELS " | grep -q " $m "; then
+      timeout 180 python3 bench/hf_baseline.py /tmp/ckpt/$m --prompt-len 512 --gen ${HF_GEN:-128} 2>&1 | tail -1 | tee -a "$RES"
+    fi
   done
 fi
