@@ -95,7 +95,8 @@ export function lowerToCpp(
   const arch = compilerArch(cfg.modelType, cfg.file);
   const q = quantScheme(cfg.quantization, cfg.file);
   const dims = arch.dims(cfg.modelConfig, cfg.file);
-  const plan = lowerModel(dims, arch.names, q, { gemv: opt !== 'O0', invFreqDtype });
+  // O3 trades exactness for speed: int8 activations in the q4 decode GEMVs (see LowerOptions).
+  const plan = lowerModel(dims, arch.names, q, { gemv: opt !== 'O0', invFreqDtype, int8Activations: opt === 'O3' });
   const renderOpts = { parallel: opt !== 'O0', vectorize: opt !== 'O0' };
   const first = renderLibraryCpp(plan, { metadataJson: '{}', vocab: dims.vocab, contextWindow: dims.contextWindow, prefillChunk: dims.prefillChunk }, renderOpts);
   const kernels: Record<string, string> = {};

@@ -37,13 +37,15 @@ interface Built {
   modelType: string;
 }
 
-async function build(fixture: string, quantization: string, ropeInvFreqDtype?: 'float32' | 'bfloat16' | 'float16'): Promise<Built> {
+async function build(fixture: string, quantization: string, ropeInvFreqDtype?: 'float32' | 'bfloat16' | 'float16', opt = 'O2'): Promise<Built> {
   const src = path.join(HF_TINY, fixture);
   const dir = path.join(work, `${fixture}-${quantization}-${ropeInvFreqDtype ?? 'f32'}`);
-  genConfig({ source: src, quantization, convTemplate: 'LM', output: dir });
-  await convertWeight({ source: src, quantization, output: dir, threads: 1 });
+  if (!fs.existsSync(path.join(dir, 'tensor-cache.json'))) {
+    genConfig({ source: src, quantization, convTemplate: 'LM', output: dir });
+    await convertWeight({ source: src, quantization, output: dir, threads: 1 });
+  }
   // gemma2's MLC config clamps the context to its sliding window (8); the fixture prompt is 24 tokens.
-  const res = compile({ chatConfigPath: dir, device: 'cpu', output: path.join(dir, 'model-cpu.so'), overrides: 'context_window_size=256', ropeInvFreqDtype });
+  const res = compile({ chatConfigPath: dir, device: 'cpu', opt, output: path.join(dir, `model-cpu-${opt}.so`), overrides: 'context_window_size=256', ropeInvFreqDtype });
   const lib = ModelLibrary.load(res.library);
   return { dir, lib, modelConfig: lib.metadata.model_config, modelType: lib.metadata.model_type };
 }
@@ -167,6 +169,32 @@ maybe('quantised libraries match the reference forward on the same weights', () 
       expect(maxAbsDiff(last, want.subarray((prompt.length - 1) * last.length))).toBeLessThan(1e-4);
     } finally {
       inst.destroy();
+    }
+  });
+});
+
+maybe('opt O3 (int8 activations in decode GEMVs) stays close to the exact library', () => {
+  it('qwen2 q4f16_1: decode logits within 2e-2 of O2 relative to their scale, same greedy tokens', async () => {
+    const exact = await build('qwen2', 'q4f16_1');
+    const fast = await build('qwen2', 'q4f16_1', undefined, 'O3');
+    const expected = readExpected(path.join(HF_TINY, 'qwen2', 'expected.safetensors'));
+    const prompt = Array.from(expected.input_ids.data);
+    const a = instance(exact);
+    const b = instance(fast);
+    try {
+      let la = a.prefill(prompt);
+      let lb = b.prefill(prompt);
+      for (let i = 0; i < 8; i++) {
+        const t = argmax(la);
+        expect(argmax(lb)).toBe(t);
+        la = a.decode(t);
+        lb = b.decode(t);
+        const scale = Math.max(...Array.from(la, Math.abs));
+        expect(maxAbsDiff(la, lb) / scale).toBeLessThan(2e-2);
+      }
+    } finally {
+      a.destroy();
+      b.destroy();
     }
   });
 });

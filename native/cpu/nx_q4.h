@@ -89,6 +89,78 @@ static void nx_q4_gemv(nx_pool *pool, const float *x, const uint32_t *qw, const 
   });
 }
 
+// ---- int8 activations (opt level O3; llama.cpp Q8_0-style) ----
+// x is quantised per group of 32 to int8 with scale d = max|x| / 127, stored in the order the packed
+// weights unpack to: a group's 16 bytes hold elements 2i (low nibble) and 2i + 1 (high nibble) of
+// byte i, so the low nibbles are the even elements and the high nibbles the odd ones.
+static inline void nx_q8_quantize_group(const float *x, int8_t *q, float *d, int32_t *qsum) {
+  float amax = 0.f;
+  for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[i]));
+  const float scale = amax / 127.f, inv = amax > 0.f ? 127.f / amax : 0.f;
+  int32_t sum = 0;
+  for (int i = 0; i < 16; ++i) {
+    const int e = (int)std::nearbyint(x[2 * i] * inv), o = (int)std::nearbyint(x[2 * i + 1] * inv);
+    q[i] = (int8_t)e;
+    q[16 + i] = (int8_t)o;
+    sum += e + o;
+  }
+  *d = scale;
+  *qsum = sum;
+}
+
+// 8 int32 partial sums of (unsigned 4-bit codes) x (signed int8) over one group of 32.
+static inline __m256i nx_q4q8_group(const uint32_t *w, const __m256i xq) {
+  const __m128i raw = _mm_loadu_si128((const __m128i *)w);
+  const __m128i m = _mm_set1_epi8(15);
+  const __m256i codes = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m), _mm_and_si128(raw, m));
+#if defined(__AVXVNNI__)
+  return _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), codes, xq);
+#elif defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), codes, xq);
+#else
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(codes, xq), _mm256_set1_epi16(1));
+#endif
+}
+
+template <int SK, int BK, int64_t N, int64_t K>
+static void nx_q4_gemv_q8(nx_pool *pool, const float *x, const uint32_t *qw, const void *qs, const void *b, float *y) {
+  constexpr int64_t G = K / 32, W = K / 8;
+  alignas(32) int8_t xq[K];
+  float dx[G], dsum[G];
+  for (int64_t g = 0; g < G; ++g) {
+    int32_t qsum;
+    nx_q8_quantize_group(x + g * 32, xq + g * 32, &dx[g], &qsum);
+    dsum[g] = dx[g] * (float)qsum;
+  }
+  constexpr int64_t RB = 16;
+  nx_parallel_for(pool, 0, (N + RB - 1) / RB, [&](int64_t lo, int64_t hi) {
+    for (int64_t blk = lo; blk < hi; ++blk) {
+      const int64_t end = std::min<int64_t>(N, blk * RB + RB);
+      for (int64_t row = blk * RB; row < end; row += 2) {
+        const int64_t row1 = row + 1 < end ? row + 1 : row;
+        const uint32_t *w0 = qw + row * W, *w1 = qw + row1 * W;
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+        float corr0 = 0.f, corr1 = 0.f;
+        for (int64_t g = 0; g < G; ++g) {
+          const __m256i v = _mm256_load_si256((const __m256i *)(xq + g * 32));
+          const float s0 = nx_scale<SK>(qs, row * G + g), s1 = nx_scale<SK>(qs, row1 * G + g);
+          acc0 = _mm256_fmadd_ps(_mm256_set1_ps(s0 * dx[g]), _mm256_cvtepi32_ps(nx_q4q8_group(w0 + g * 4, v)), acc0);
+          acc1 = _mm256_fmadd_ps(_mm256_set1_ps(s1 * dx[g]), _mm256_cvtepi32_ps(nx_q4q8_group(w1 + g * 4, v)), acc1);
+          corr0 += s0 * dsum[g];
+          corr1 += s1 * dsum[g];
+        }
+        float r0 = nx_hsum256(acc0) - 7.f * corr0, r1 = nx_hsum256(acc1) - 7.f * corr1;
+        if (BK >= 0 && b) {
+          r0 += BK == 0 ? ((const float *)b)[row] : nx_scale<BK == 1 ? 1 : 2>(b, row);
+          if (row + 1 < end) r1 += BK == 0 ? ((const float *)b)[row + 1] : nx_scale<BK == 1 ? 1 : 2>(b, row + 1);
+        }
+        y[row] = r0;
+        if (row + 1 < end) y[row + 1] = r1;
+      }
+    }
+  });
+}
+
 // Dequantise rows [r0, r0 + rows) of W to f32 into wt[rows][K].
 template <int SK, int64_t K>
 static inline void nx_q4_dequant_rows(const uint32_t *qw, const void *qs, int64_t r0, int64_t rows, float *wt) {

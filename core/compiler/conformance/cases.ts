@@ -18,6 +18,8 @@ export interface MatmulCase {
   rows: number;
   bias: boolean;
   embedding?: boolean;
+  /** O3's int8-activation GEMV: checked to 2e-2 of the output's scale, not 1e-5. */
+  int8?: boolean;
 }
 
 export const MATMUL_CASES: MatmulCase[] = [
@@ -28,10 +30,13 @@ export const MATMUL_CASES: MatmulCase[] = [
   { op: 'matmul', quantization: 'q4f16_1', n: 64, k: 128, rows: 9, bias: true },
   { op: 'matmul', quantization: 'q4f16_1', n: 50, k: 64, rows: 3, bias: false, embedding: true },
   { op: 'matmul', quantization: 'q3f16_1', n: 19, k: 100, rows: 5, bias: false },
+  { op: 'gemv', quantization: 'q4f16_1', n: 37, k: 96, rows: 1, bias: true, int8: true },
+  { op: 'gemv', quantization: 'q4f32_1', n: 64, k: 256, rows: 1, bias: false, int8: true },
+  { op: 'gemv', quantization: 'q4f16_1', n: 50, k: 64, rows: 1, bias: false, embedding: true, int8: true },
 ];
 
 export function matmulCaseKernel(c: MatmulCase): Kernel {
-  const spec = { q: quantScheme(c.quantization), n: c.n, k: c.k, bias: c.bias, embedding: c.embedding };
+  const spec = { q: quantScheme(c.quantization), n: c.n, k: c.k, bias: c.bias, embedding: c.embedding, int8Activations: c.int8 };
   return c.op === 'gemv' ? gemvKernel(spec) : matmulKernel(spec);
 }
 

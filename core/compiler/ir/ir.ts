@@ -71,6 +71,8 @@ export interface Intrinsic {
   bias?: DType;
   n: number;
   k: number;
+  /** Quantise activations to int8 per 32 (opt O3): integer dot products, ~1e-3 relative error. */
+  int8Activations?: boolean;
 }
 
 export interface Kernel {

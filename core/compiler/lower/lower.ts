@@ -24,6 +24,8 @@ export interface LowerOptions {
    * checkpoint's dtype to reproduce transformers exactly.
    */
   invFreqDtype?: 'float32' | 'bfloat16' | 'float16';
+  /** Decode GEMVs quantise activations to int8 per 32 (llama.cpp-style): faster, ~1e-3 relative error. */
+  int8Activations?: boolean;
 }
 
 export function lowerModel(dims: ModelDims, names: WeightNames, q: QuantScheme, opts: LowerOptions = { gemv: true }): Plan {
@@ -42,7 +44,7 @@ export function lowerModel(dims: ModelDims, names: WeightNames, q: QuantScheme, 
     const decls = linearParams(q, prefix, N, K, embedding);
     if (register) params.push(...decls);
     if (bias) params.push({ name: `${prefix}.bias`, dtype: md, shape: [N] });
-    const spec: MatmulSpec = { q, n: N, k: K, bias, embedding };
+    const spec: MatmulSpec = { q, n: N, k: K, bias, embedding, int8Activations: opts.int8Activations };
     const wrefs = [...decls.map((d) => P(d.name)), ...(bias ? [P(`${prefix}.bias`)] : [])];
     return (x: BufRef, y: BufRef, rows: Expr = n): Step => ({
       kernel: matmulKernel(spec),

@@ -248,7 +248,7 @@ const STORAGE_KIND: Partial<Record<DType, number>> = { f32: 0, f16: 1, bf16: 2 }
 const INTRINSICS: Record<Intrinsic['op'], { guard: string; call: (i: Intrinsic) => string }> = {
   q4_gemv: {
     guard: 'NX_HAVE_AVX2_Q4',
-    call: (i) => `nx_q4_gemv<${STORAGE_KIND[i.scale]}, ${i.bias ? STORAGE_KIND[i.bias] : -1}, ${i.n}, ${i.k}>(pool, x, qw, qs, ${i.bias ? 'b' : 'nullptr'}, y);`,
+    call: (i) => `nx_q4_gemv${i.int8Activations ? '_q8' : ''}<${STORAGE_KIND[i.scale]}, ${i.bias ? STORAGE_KIND[i.bias] : -1}, ${i.n}, ${i.k}>(pool, x, qw, qs, ${i.bias ? 'b' : 'nullptr'}, y);`,
   },
   q4_matmul: {
     guard: 'NX_HAVE_AVX2_Q4',

@@ -19,6 +19,8 @@ export interface MatmulSpec {
   embedding?: boolean;
   /** Output rows per task; defaults to about 32 KiB of dequantised tile. */
   tile?: number;
+  /** Let the decode GEMV quantise activations to int8 (opt O3). */
+  int8Activations?: boolean;
 }
 
 /** The AVX2 q4 fast path covers 4-bit, group-32, row-major (NK or embedding) weights with whole groups. */
@@ -27,7 +29,8 @@ function q4Intrinsic(s: MatmulSpec, op: Intrinsic['op']): Intrinsic | undefined 
   if (q.kind !== 'group' || q.bits !== 4 || q.groupSize !== 32 || s.k % 32 !== 0) return undefined;
   if (q.layout !== 'NK' && !s.embedding) return undefined;
   if (s.embedding && !q.quantizeEmbedding) return undefined;
-  return { op, scale: q.modelDtype, bias: s.bias ? q.modelDtype : undefined, n: s.n, k: s.k };
+  const int8 = op === 'q4_gemv' && s.int8Activations ? { int8Activations: true } : {};
+  return { op, scale: q.modelDtype, bias: s.bias ? q.modelDtype : undefined, n: s.n, k: s.k, ...int8 };
 }
 
 export function defaultTile(k: number): number {
@@ -69,7 +72,7 @@ export function matmulKernel(s: MatmulSpec): Kernel {
 
 /** Single-token product with the dequantisation fused into the dot (no tile): the decode path. */
 export function gemvKernelName(s: MatmulSpec): string {
-  return `gemv_${s.q.name}${s.embedding ? '_emb' : ''}${s.bias ? '_bias' : ''}_n${s.n}_k${s.k}`;
+  return `gemv_${s.q.name}${s.int8Activations ? '_q8act' : ''}${s.embedding ? '_emb' : ''}${s.bias ? '_bias' : ''}_n${s.n}_k${s.k}`;
 }
 
 export function gemvKernel(s: MatmulSpec): Kernel {
