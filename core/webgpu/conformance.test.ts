@@ -120,7 +120,11 @@ beforeAll(async () => {
   useSwiftShaderIfNoDriverChosen();
   skip = await nodeWebgpuUnavailable();
   if (skip) console.warn(`webgpu conformance skipped: ${skip}`);
-  else device = (await requestWebgpuDevice(nodeGpu())).device;
+  else {
+    const got = await requestWebgpuDevice(nodeGpu());
+    device = got.device;
+    console.log(`webgpu conformance on ${got.info.description}; 16-bit storage modes: ${got.info.f16 ? 'packed + native shader-f16' : 'packed (no shader-f16)'}`);
+  }
 });
 
 describe('webgpu kernel conformance (WGSL on Dawn vs the IR interpreter)', () => {

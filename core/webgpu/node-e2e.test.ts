@@ -31,7 +31,11 @@ beforeAll(async () => {
   useSwiftShaderIfNoDriverChosen();
   skipReason = await nodeWebgpuUnavailable();
   if (skipReason) console.warn(`webgpu Node tests skipped: ${skipReason}`);
-  else device = (await requestWebgpuDevice(nodeGpu())).device;
+  else {
+    const got = await requestWebgpuDevice(nodeGpu());
+    device = got.device;
+    console.log(`webgpu Node e2e on ${got.info.description}${got.info.f16 ? ' with shader-f16 (native f16 shaders)' : ' (packed 16-bit storage)'}`);
+  }
 });
 
 async function build(fixture: string, quantization: string, ropeInvFreqDtype?: 'float32' | 'bfloat16' | 'float16'): Promise<{ dir: string; model: WebgpuModel }> {
