@@ -3,7 +3,7 @@
  * loads `serve-web`'s page for the demo model (examples/pycode-6m), which fetches the library module, the
  * tokenizer and the weight shards (through the Cache API) and runs the TypeScript host.
  *  - q0f32: the page's greedy continuation of the reference prompt ids equals transformers' greedy tokens
- *    (expected.safetensors), and decodes to the same text;
+ *    (expected.safetensors), and decodes to the same text; a reload takes the shards from the Cache API;
  *  - q4f16_1: typing the prompt and pressing Generate streams recognisable Python and shows tok/s;
  *    a screenshot is kept (tmp/webgpu-e2e/, path printed).
  * Skips with a printed reason where Chromium or playwright-core is missing (CI installs chromium: .ci/run).
@@ -87,7 +87,7 @@ maybe('WebGPU chat page in headless Chromium (SwiftShader)', () => {
   }
 
   it('q0f32: the greedy continuation equals transformers\' reference tokens', async () => {
-    const { page, ready } = await open(await modelDir('q0f32'));
+    const { page, ready, server } = await open(await modelDir('q0f32'));
     console.log(`browser adapter: ${ready.adapter} (shader-f16: ${ready.f16}); model loaded in ${ready.loadSeconds.toFixed(1)} s`);
     const expected = readExpected(path.join(DEMO, 'expected.safetensors'));
     const ids = Array.from(expected.input_ids.data);
@@ -96,6 +96,16 @@ maybe('WebGPU chat page in headless Chromium (SwiftShader)', () => {
     expect(res.tokens).toEqual(want);
     // The reference continuation starts "\n    return n.bit_length()" (examples/pycode-6m/README.md).
     expect(res.text).toContain('return n.bit_length()');
+
+    // A reload reads the shards from the Cache API, not the server, and computes the same tokens.
+    const shardGets = () => [...server.requests].filter(([p]) => /params_shard_\d+\.bin$/.test(p)).reduce((a, [, n]) => a + n, 0);
+    const before = shardGets();
+    expect(before).toBeGreaterThan(0);
+    await page.reload();
+    await page.evaluate(() => (globalThis as unknown as PageApi).nxmlc.ready);
+    expect(shardGets()).toBe(before);
+    const again = await page.evaluate((o) => (globalThis as unknown as PageApi).nxmlc.generate(o), { ids, maxTokens: 4, greedy: true });
+    expect(again.tokens).toEqual(want.slice(0, 4));
     await page.close();
   });
 

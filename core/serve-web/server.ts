@@ -34,6 +34,8 @@ export interface ServeWebHandle {
   port: number;
   /** Where the library came from (a file, or "compiled from <config>"). */
   librarySource: string;
+  /** GET count per path since start (shows what the browser fetched, e.g. shards it had cached). */
+  requests: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function serveWeb(opts: ServeWebOptions): Promise<ServeWebHandle> {
     defaultPrompt: opts.defaultPrompt ?? 'def fibonacci(n):',
   });
 
+  const requests = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const send = (status: number, type: string, body: string | Buffer) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache' });
@@ -96,6 +99,7 @@ export async function serveWeb(opts: ServeWebOptions): Promise<ServeWebHandle> {
     };
     const url = new URL(req.url ?? '/', 'http://localhost');
     const p = decodeURIComponent(url.pathname);
+    requests.set(p, (requests.get(p) ?? 0) + 1);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, TYPES['.txt'], 'method not allowed');
     if (p === '/' || p === '/index.html') return send(200, TYPES['.html'], PAGE_HTML);
     if (p === '/app.js') return send(200, TYPES['.js'], app);
@@ -120,6 +124,7 @@ export async function serveWeb(opts: ServeWebOptions): Promise<ServeWebHandle> {
     url: `http://${host}:${port}/`,
     port,
     librarySource: lib.source,
+    requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
