@@ -46,14 +46,15 @@ export interface LoweredCuda {
   metadata: Record<string, unknown>;
 }
 
-/** Everything up to the CUDA source, without touching the disk. O0 renders the generic path only. */
+/** Everything up to the CUDA source, without touching the disk. */
 export function lowerToCuda(chatConfigPath: string, overrides: Record<string, number>, opt: OptLevel = 'O2'): LoweredCuda {
   const cfg = resolveCompileConfig(chatConfigPath, overrides);
   const arch = compilerArch(cfg.modelType, cfg.file);
   const q = quantScheme(cfg.quantization, cfg.file);
   const dims = arch.dims(cfg.modelConfig, cfg.file);
   const plan = lowerModel(dims, arch.names, q, { gemv: opt !== 'O0' });
-  const renderOpts = { fastPaths: opt !== 'O0' };
+  // O0: generic IR path only (bisection); O1/O2: measured fast paths; O3: v2 kernels (see CudaRenderOptions.v2).
+  const renderOpts = { fastPaths: opt !== 'O0', v2: opt === 'O3' };
   const first = renderLibraryCuda(plan, { metadataJson: '{}', dims }, renderOpts);
   const kernels: Record<string, string> = {};
   for (const [name, src] of first.kernels) kernels[name] = sha256(src);

@@ -59,6 +59,40 @@ static inline void nx_q4_dot2(const float *x, const float *xsum, const uint32_t 
   *out1 = nx_hsum256(acc1) - 7.f * corr1;
 }
 
+#if defined(__AVX512F__)
+// 16 nibbles of two consecutive packed words as floats 0..15 (cpu:native builds).
+static inline __m512 nx_q4_unpack16(const uint32_t *w) {
+  const __m512i idx = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  const __m512i shifts = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
+  const __m512i v = _mm512_permutexvar_epi32(idx, _mm512_castsi128_si512(_mm_loadl_epi64((const __m128i *)w)));
+  return _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srlv_epi32(v, shifts), _mm512_set1_epi32(15)));
+}
+
+template <int SK, int64_t K>
+static inline void nx_q4_dot2_512(const float *x, const float *xsum, const uint32_t *qw, const void *qs, int64_t row0, int64_t row1,
+                                  float *out0, float *out1) {
+  constexpr int64_t G = K / 32, W = K / 8;
+  const uint32_t *w0 = qw + row0 * W, *w1 = qw + row1 * W;
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  float corr0 = 0.f, corr1 = 0.f;
+  for (int64_t g = 0; g < G; ++g) {
+    const __m512 xa = _mm512_loadu_ps(x + g * 32), xb = _mm512_loadu_ps(x + g * 32 + 16);
+    const __m512 a = _mm512_fmadd_ps(xb, nx_q4_unpack16(w0 + g * 4 + 2), _mm512_mul_ps(xa, nx_q4_unpack16(w0 + g * 4)));
+    const __m512 c = _mm512_fmadd_ps(xb, nx_q4_unpack16(w1 + g * 4 + 2), _mm512_mul_ps(xa, nx_q4_unpack16(w1 + g * 4)));
+    const float s0 = nx_scale<SK>(qs, row0 * G + g), s1 = nx_scale<SK>(qs, row1 * G + g);
+    acc0 = _mm512_fmadd_ps(_mm512_set1_ps(s0), a, acc0);
+    acc1 = _mm512_fmadd_ps(_mm512_set1_ps(s1), c, acc1);
+    corr0 += s0 * xsum[g];
+    corr1 += s1 * xsum[g];
+  }
+  *out0 = _mm512_reduce_add_ps(acc0) - 7.f * corr0;
+  *out1 = _mm512_reduce_add_ps(acc1) - 7.f * corr1;
+}
+#define NX_Q4_DOT2 nx_q4_dot2_512
+#else
+#define NX_Q4_DOT2 nx_q4_dot2
+#endif
+
 // y[row] = sum_k x[k] * (q[row,k] - 7) * s[row, k/32] (+ b[row]) for all rows, K % 32 == 0.
 template <int SK, int BK, int64_t N, int64_t K>
 static void nx_q4_gemv(nx_pool *pool, const float *x, const uint32_t *qw, const void *qs, const void *b, float *y) {
@@ -77,7 +111,7 @@ static void nx_q4_gemv(nx_pool *pool, const float *x, const uint32_t *qw, const 
       for (int64_t row = blk * RB; row < end; row += 2) {
         const int64_t row1 = row + 1 < end ? row + 1 : row;  // odd tail: compute the last row twice
         float r0, r1;
-        nx_q4_dot2<SK, K>(x, xsum, qw, qs, row, row1, &r0, &r1);
+        NX_Q4_DOT2<SK, K>(x, xsum, qw, qs, row, row1, &r0, &r1);
         if (BK >= 0 && b) {
           r0 += BK == 0 ? ((const float *)b)[row] : nx_scale<BK == 1 ? 1 : 2>(b, row);
           if (row + 1 < end) r1 += BK == 0 ? ((const float *)b)[row + 1] : nx_scale<BK == 1 ? 1 : 2>(b, row + 1);
@@ -218,18 +252,64 @@ static inline void nx_gemm_tile(const float *x, int64_t n, const float *wt, int6
     }
 }
 
+#if defined(__AVX512F__)
+// AVX-512 variant of nx_gemm_tile (cpu:native builds): 4 tokens x 4 rows of 16 lanes, K % 16 == 0.
+static inline float nx_hsum512(__m512 v) { return _mm512_reduce_add_ps(v); }
+
+template <int64_t K>
+static inline void nx_gemm_tile512(const float *x, int64_t n, const float *wt, int64_t rows, float *y, int64_t ldy, int64_t r0) {
+  int64_t t = 0;
+  for (; t + 4 <= n; t += 4) {
+    int64_t r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      __m512 a[4][4];
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) a[i][j] = _mm512_setzero_ps();
+      const float *w = wt + r * K, *xt = x + t * K;
+      for (int64_t k = 0; k < K; k += 16) {
+        const __m512 b0 = _mm512_loadu_ps(w + k), b1 = _mm512_loadu_ps(w + K + k), b2 = _mm512_loadu_ps(w + 2 * K + k), b3 = _mm512_loadu_ps(w + 3 * K + k);
+        for (int i = 0; i < 4; ++i) {
+          const __m512 v = _mm512_loadu_ps(xt + i * K + k);
+          a[i][0] = _mm512_fmadd_ps(v, b0, a[i][0]);
+          a[i][1] = _mm512_fmadd_ps(v, b1, a[i][1]);
+          a[i][2] = _mm512_fmadd_ps(v, b2, a[i][2]);
+          a[i][3] = _mm512_fmadd_ps(v, b3, a[i][3]);
+        }
+      }
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) y[(t + i) * ldy + r0 + r + j] = nx_hsum512(a[i][j]);
+    }
+    for (; r < rows; ++r)
+      for (int64_t tt = t; tt < t + 4; ++tt) {
+        __m512 acc = _mm512_setzero_ps();
+        for (int64_t k = 0; k < K; k += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(x + tt * K + k), _mm512_loadu_ps(wt + r * K + k), acc);
+        y[tt * ldy + r0 + r] = nx_hsum512(acc);
+      }
+  }
+  for (; t < n; ++t)
+    for (int64_t r = 0; r < rows; ++r) {
+      __m512 acc = _mm512_setzero_ps();
+      for (int64_t k = 0; k < K; k += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(x + t * K + k), _mm512_loadu_ps(wt + r * K + k), acc);
+      y[t * ldy + r0 + r] = nx_hsum512(acc);
+    }
+}
+#define NX_GEMM_TILE nx_gemm_tile512
+#else
+#define NX_GEMM_TILE nx_gemm_tile
+#endif
+
 // Prefill: tiles of TR weight rows dequantised once, reused for all n tokens.
 template <int SK, int BK, int64_t N, int64_t K>
 static void nx_q4_matmul(nx_pool *pool, const float *x, const uint32_t *qw, const void *qs, const void *b, float *y, int32_t n) {
-  // Tile rows: about 256 KiB of dequantised weights (L2-resident), even, between 2 and 64.
-  constexpr int64_t TR = std::max<int64_t>(2, std::min<int64_t>(64, (65536 / K) & ~int64_t(1)));
+  // Tile rows: about 256 KiB of dequantised weights (L2-resident), a multiple of 4, between 4 and 64.
+  constexpr int64_t TR = std::max<int64_t>(4, std::min<int64_t>(64, (65536 / K) & ~int64_t(3)));
   nx_parallel_for(pool, 0, (N + TR - 1) / TR, [&](int64_t lo, int64_t hi) {
     thread_local std::vector<float> tile;
     if (tile.size() < (size_t)(TR * K)) tile.resize(TR * K);
     for (int64_t tb = lo; tb < hi; ++tb) {
       const int64_t r0 = tb * TR, rows = std::min<int64_t>(TR, N - r0);
       nx_q4_dequant_rows<SK, K>(qw, qs, r0, rows, tile.data());
-      nx_gemm_tile<K>(x, n, tile.data(), rows, y, N, r0);
+      NX_GEMM_TILE<K>(x, n, tile.data(), rows, y, N, r0);
       if (BK >= 0 && b)
         for (int64_t t = 0; t < n; ++t)
           for (int64_t r = 0; r < rows; ++r)

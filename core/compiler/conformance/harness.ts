@@ -12,7 +12,8 @@ import { renderKernelCpp, C_TYPE } from '../render/cpp';
 import { buildSharedLibrary, gxxFlags } from '../toolchain/gxx';
 import { packageRoot } from '../compile';
 
-export type Isa = 'avx2' | 'portable';
+/** avx2: the default portable build with AVX2/FMA; portable: baseline x86-64 (IR fallbacks); native: -march=native (AVX-512 paths). */
+export type Isa = 'avx2' | 'portable' | 'native';
 
 export interface KernelHarness {
   /** Run a kernel; buffers in kernel order (typed arrays, written in place), then its int scalars. */
@@ -41,7 +42,7 @@ export function buildKernelHarness(kernels: Kernel[], isa: Isa, workDir = fs.mkd
   const src = path.join(workDir, `kernels-${isa}.cpp`);
   fs.writeFileSync(src, source);
   // `portable` = baseline x86-64: the IR-generated fallbacks instead of the AVX2 intrinsics.
-  const flags = gxxFlags('O2', 'portable', isa === 'avx2' ? undefined : new Set());
+  const flags = isa === 'native' ? gxxFlags('O2', 'native') : gxxFlags('O2', 'portable', isa === 'avx2' ? undefined : new Set());
   const lib = path.join(workDir, `kernels-${isa}.so`);
   buildSharedLibrary({
     sources: [src, path.join(root, 'native', 'cpu', 'nx_runtime.cpp')],

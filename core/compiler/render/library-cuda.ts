@@ -27,6 +27,17 @@ export interface CudaLibraryInfo {
 
 export interface CudaRenderOptions {
   fastPaths: boolean;
+  /**
+   * Second-generation kernels (opt O3): multi-row q4 GEMVs sharing activation registers and the pipelined
+   * 128 x 128 tensor-core matmul. Built and compiled here, not yet measured on a GPU: O2 stays on v1.
+   */
+  v2?: boolean;
+}
+
+/** Rows per warp for the v2 GEMV: as many as keep at least two 128-thread blocks per SM of an H100. */
+export function gemvRowsPerWarp(nOut: number): 1 | 2 | 4 {
+  for (const r of [4, 2] as const) if (Math.ceil(nOut / (4 * r)) >= 2 * 132) return r;
+  return 1;
 }
 
 const BYTES: Record<string, number> = { f32: 4, f16: 2, bf16: 2, u32: 4, i32: 4, i64: 8, bool: 1 };
@@ -155,11 +166,17 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
     const rows = `(int32_t)(${hostExpr(s.scalars[0])})`;
     const N = m.n;
     const K = m.k;
+    const q4v2 = opts.v2 && wk === 1 && bits === 4 && group === 32 && K % 32 === 0;
     let gemv: string;
-    if (wk === 0) gemv = `nx_gemv_dense<${N}, ${K}, ${scaleKind}, ${biasKind}><<<${Math.ceil(N / 4)}, 128, 0, stream>>>(${x}, ${w}, ${bias}, ${y});`;
+    if (q4v2) {
+      const R = gemvRowsPerWarp(N);
+      gemv = `nx_gemv_q4nk_r<${N}, ${K}, ${scaleKind}, ${biasKind}, ${R}, 0><<<${Math.ceil(N / (4 * R))}, 128, 0, stream>>>(${x}, (const uint32_t*)${w}, ${sc}, ${bias}, ${y});`;
+    } else if (wk === 0) gemv = `nx_gemv_dense<${N}, ${K}, ${scaleKind}, ${biasKind}><<<${Math.ceil(N / 4)}, 128, 0, stream>>>(${x}, ${w}, ${bias}, ${y});`;
     else if (wk === 1) gemv = `nx_gemv_qnk<${N}, ${K}, ${bits}, ${group}, ${scaleKind}, ${biasKind}><<<${Math.ceil(N / 4)}, 128, 0, stream>>>(${x}, (const uint32_t*)${w}, ${sc}, ${bias}, ${y});`;
     else gemv = `nx_gemv_qkn<${N}, ${K}, ${bits}, ${group}, ${scaleKind}, ${biasKind}><<<${Math.ceil(N / 32)}, dim3(32, 8), 0, stream>>>(${x}, (const uint32_t*)${w}, ${sc}, ${bias}, ${y});`;
-    const mm = `nx_mm_tc<${wk}, ${N}, ${K}, ${bits}, ${group}, ${scaleKind}, ${biasKind}><<<dim3(${Math.ceil(N / 64)}, (unsigned)((M + 63) / 64)), 128, 0, stream>>>(${x}, ${w}, ${sc}, ${bias}, ${y}, M);`;
+    const mm = opts.v2
+      ? `nx_mm_tc2<${wk}, ${N}, ${K}, ${bits}, ${group}, ${scaleKind}, ${biasKind}><<<dim3(${Math.ceil(N / 128)}, (unsigned)((M + 127) / 128)), 256, 0, stream>>>(${x}, ${w}, ${sc}, ${bias}, ${y}, M);`
+      : `nx_mm_tc<${wk}, ${N}, ${K}, ${bits}, ${group}, ${scaleKind}, ${biasKind}><<<dim3(${Math.ceil(N / 64)}, (unsigned)((M + 63) / 64)), 128, 0, stream>>>(${x}, ${w}, ${sc}, ${bias}, ${y}, M);`;
     return [`  { const int32_t M = ${rows};`, `    if (M == 1) ${gemv}`, `    else if (M > 1) ${mm} }`];
   };
 
@@ -219,7 +236,11 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
         STORAGE_KIND[mm.q.modelDtype] && mm.q.kind === 'group') {
         const prefill = fastMatmul(s)!;
         const x = typedArg(s, s.kernel, 0);
-        const glu = `nx_gemv_qnk_glu<${act[2]}, ${mm.k}, ${mm.q.bits}, ${mm.q.groupSize}, ${STORAGE_KIND[mm.q.modelDtype]}, ${act[1] === 'silu' ? 0 : 1}><<<${Math.ceil(Number(act[2]) / 4)}, 128, 0, stream>>>(${x}, (const uint32_t*)${bufArg(s.bufs[1], 'const void')}, ${bufArg(s.bufs[2], 'const void')}, ${typedArg(next, next.kernel, 1)});`;
+        const I = Number(act[2]);
+        const R = gemvRowsPerWarp(I);
+        const glu = opts.v2 && mm.q.bits === 4 && mm.q.groupSize === 32 && mm.k % 32 === 0
+          ? `nx_gemv_q4nk_r<${I}, ${mm.k}, ${STORAGE_KIND[mm.q.modelDtype]}, -1, ${R}, ${act[1] === 'silu' ? 1 : 2}><<<${Math.ceil(I / (4 * R))}, 128, 0, stream>>>(${x}, (const uint32_t*)${bufArg(s.bufs[1], 'const void')}, ${bufArg(s.bufs[2], 'const void')}, nullptr, ${typedArg(next, next.kernel, 1)});`
+          : `nx_gemv_qnk_glu<${act[2]}, ${mm.k}, ${mm.q.bits}, ${mm.q.groupSize}, ${STORAGE_KIND[mm.q.modelDtype]}, ${act[1] === 'silu' ? 0 : 1}><<<${Math.ceil(Number(act[2]) / 4)}, 128, 0, stream>>>(${x}, (const uint32_t*)${bufArg(s.bufs[1], 'const void')}, ${bufArg(s.bufs[2], 'const void')}, ${typedArg(next, next.kernel, 1)});`;
         body.push(`  if ((int32_t)(${hostExpr(s.scalars[0])}) == 1) ${glu}`);
         body.push('  else {', ...prefill.map((l) => `  ${l}`), `    ${genericCall(next, next.kernel, true)}`, '  }');
         i++;
