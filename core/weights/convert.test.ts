@@ -169,7 +169,8 @@ describe('bad checkpoints are clear errors naming the tensor', () => {
         return { ...t, data };
       }),
     );
-    await expect(convert(dir, out)).rejects.toThrow(/Tensor "model\.layers\.1\.self_attn\.v_proj\.weight" contains NaN or Inf \(element 70\)/);
+    // worker threads (quantizer and shard I/O) on the failing run: their temp files must go too
+    await expect(convertWeight({ source: dir, quantization: 'q4f16_1', output: out, threads: 2 })).rejects.toThrow(/Tensor "model\.layers\.1\.self_attn\.v_proj\.weight" contains NaN or Inf \(element 70\)/);
     expect(fs.readFileSync(path.join(out, 'tensor-cache.json'), 'utf8')).toBe(before);
     expect(verifyWeights(out).ok).toBe(true);
     expect(fs.readdirSync(out).filter((f) => f.startsWith('.tmp'))).toEqual([]);

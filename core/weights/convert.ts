@@ -122,7 +122,7 @@ export async function convertWeight(opts: ConvertOptions): Promise<ConvertSummar
       redundantSources: plan.redundant,
     };
   } catch (e) {
-    writer.abort();
+    await writer.abort();
     throw e;
   } finally {
     await runner.close();

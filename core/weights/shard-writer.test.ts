@@ -50,15 +50,15 @@ describe('ShardWriter follows TVM dump_tensor_cache sharding (spec §4.3)', () =
     expect(shards[0].md5sum).toBe(crypto.createHash('md5').update(s0).digest('hex'));
   });
 
-  test('a byte count that disagrees with the declaration is an error; abort leaves no files', () => {
+  test('a byte count that disagrees with the declaration is an error; abort leaves no files', async () => {
     const w = new ShardWriter(dir);
     const sink = w.add({ name: 'x', shape: [4], dtype: 'float16', nbytes: 8 });
     sink.write(new Uint8Array(4));
     expect(() => sink.end()).toThrow(/declared 8 bytes, got 4/);
-    const w2 = new ShardWriter(dir);
+    const w2 = new ShardWriter(dir, true);
     tensor(w2, 'big', 33 * MiB, 1); // written at once to its own (temp) shard
     w2.add({ name: 'y', shape: [1], dtype: 'float16', nbytes: 2 });
-    w2.abort();
+    await w2.abort();
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 });

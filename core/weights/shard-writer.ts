@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ShardRecord, TensorRecord } from './tensor-cache-json';
-import { createShardHasher, ShardHasher } from './shard-hasher';
+import { createShardIo, ShardIo } from './shard-io';
 
 /** TVM's shard capacity (spec §4.3). */
 export const SHARD_CAP = 32 * 2 ** 20;
@@ -14,7 +14,6 @@ export interface TensorSink {
 interface OpenShard {
   index: number;
   tmp: string;
-  fd: number;
   size: number;
   records: TensorRecord[];
 }
@@ -35,12 +34,12 @@ export class ShardWriter {
   private readonly temps = new Set<string>();
   private busy = false;
 
-  private readonly hasher: ShardHasher;
+  private readonly io: ShardIo;
 
-  /** `hashOnWorker`: compute shard md5s on a worker thread, overlapping the rest of the conversion. */
-  constructor(private readonly outDir: string, hashOnWorker = false) {
+  /** `ioOnWorker`: write shards and compute their md5 on a worker thread, overlapping the conversion. */
+  constructor(private readonly outDir: string, ioOnWorker = false) {
     fs.mkdirSync(outDir, { recursive: true });
-    this.hasher = createShardHasher(hashOnWorker);
+    this.io = createShardIo(ioOnWorker);
   }
 
   /** Start one tensor of `nbytes` encoded bytes; write exactly that many bytes to the sink, then end it. */
@@ -89,8 +88,8 @@ export class ShardWriter {
   /** Flush what is pending and return the shard records in writing order, md5 sums filled in. */
   async finish(): Promise<ShardRecord[]> {
     this.flushPending();
-    const md5 = await this.hasher.digests();
-    await this.hasher.close();
+    const md5 = await this.io.finish();
+    await this.io.dispose();
     return this.done.map((d) => ({ ...d.shard, md5sum: md5.get(d.index)! }));
   }
 
@@ -112,10 +111,11 @@ export class ShardWriter {
   }
 
   /** Remove every temp file (after an error). */
-  abort(): void {
+  /** Stop the I/O (so no file is created behind our back), then remove every temp file. */
+  async abort(): Promise<void> {
+    await this.io.dispose();
     for (const t of this.temps) fs.rmSync(t, { force: true });
     this.temps.clear();
-    void this.hasher.close();
   }
 
   private flushPending(): void {
@@ -132,20 +132,17 @@ export class ShardWriter {
     const index = this.nextIndex++;
     const tmp = path.join(this.outDir, `.tmp-params_shard_${index}.bin-${process.pid}-${Math.random().toString(36).slice(2)}`);
     this.temps.add(tmp);
-    return { index, tmp, fd: fs.openSync(tmp, 'w'), size: 0, records: [] };
+    this.io.open(index, tmp);
+    return { index, tmp, size: 0, records: [] };
   }
 
   private writeShard(shard: OpenShard, data: Uint8Array): void {
-    let off = 0;
-    while (off < data.byteLength) off += fs.writeSync(shard.fd, data, off, data.byteLength - off);
-    this.hasher.update(shard.index, data);
+    this.io.write(shard.index, data);
     shard.size += data.byteLength;
   }
 
   private closeShard(shard: OpenShard): void {
-    fs.fsyncSync(shard.fd);
-    fs.closeSync(shard.fd);
-    this.hasher.end(shard.index);
+    this.io.close(shard.index);
     this.done.push({
       index: shard.index,
       tmp: shard.tmp,
