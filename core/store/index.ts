@@ -7,3 +7,4 @@ export { gcStore, parseSize, type GcOptions, type GcResult } from './gc';
 export { verifyStore, type VerifyResult } from './verify';
 export { openStores, type StoreSelection } from './config';
 export { sha256File, isSha256 } from './hash';
+export { publishDir, materialiseDir, SHARD_RE } from './publish';

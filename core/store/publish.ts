@@ -1,0 +1,31 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openStores } from './config';
+import { ingestDir, MANIFEST_FILE, materialiseManifest, readStoreManifest, type MaterialiseResult, type StoreManifest } from './manifest';
+import type { MaterialiseMode } from './local-store';
+
+/** Weight shards: what goes into the store when a stage publishes its output directory. */
+export const SHARD_RE = /(^|\/)params_shard_\d+\.bin$/;
+
+/**
+ * For a stage that wrote big files (convert-weight): hard-link them into the content-addressed store,
+ * push them to the remote store when one is configured, and write `<dir>/nx-mlc-store.json`. Declare that
+ * manifest (not the shards) as the Nx output, so Nx caches a few KB.
+ */
+export async function publishDir(dir: string, o: { include?: RegExp; storeRoot?: string } = {}): Promise<StoreManifest> {
+  const { local, remote } = openStores({ root: o.storeRoot });
+  const re = o.include ?? SHARD_RE;
+  return ingestDir(local, dir, { include: (p) => re.test(p), link: true, remote });
+}
+
+/**
+ * For a stage that reads a published directory (compile, validate, packaging): when the directory has a
+ * store manifest, make sure every file it lists is in place — from the local store, or fetched from the
+ * remote one (e.g. on a fresh machine after an Nx cache hit restored only the manifest). No manifest: no-op.
+ */
+export async function materialiseDir(dir: string, o: { storeRoot?: string; mode?: MaterialiseMode } = {}): Promise<MaterialiseResult | undefined> {
+  const file = path.join(dir, MANIFEST_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  const { local, remote } = openStores({ root: o.storeRoot });
+  return materialiseManifest(local, readStoreManifest(file), dir, { remote, mode: o.mode });
+}
