@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readSafetensorsHeader, writeSafetensors, TensorToWrite } from '../hf/safetensors';
 import { readTensorBytes } from '../hf/tensor-ref';
-import { convertWeight, formatConvertSummary } from './convert';
+import { convertWeight, ConvertProgress, formatConvertProgress, formatConvertSummary } from './convert';
 import { verifyWeights } from './verify';
 import { dequantizeParam, loadMlcParams } from './load';
 import { expectedOutput, readOutput, REF_SCHEMES } from './test-support/expected-output';
@@ -110,7 +110,13 @@ describe('layout and metadata', () => {
     const a = path.join(tmp, 'qwen3-t1');
     const b = path.join(tmp, 'qwen3-t2');
     await convertWeight({ source: path.join(TINY, 'qwen3'), quantization: 'q4f16_1', output: a, threads: 1 });
-    await convertWeight({ source: path.join(TINY, 'qwen3'), quantization: 'q4f16_1', output: b, threads: 2 });
+    const events: ConvertProgress[] = [];
+    await convertWeight({ source: path.join(TINY, 'qwen3'), quantization: 'q4f16_1', output: b, threads: 2, onProgress: (p) => events.push(p) });
+    // progress ends with everything done, and never goes backwards
+    const last = events[events.length - 1];
+    expect(last.bytesDone).toBe(last.bytesTotal);
+    expect(events.every((e, i) => i === 0 || e.bytesDone >= events[i - 1].bytesDone)).toBe(true);
+    expect(formatConvertProgress(last)).toMatch(/^0\.\d\/0\.\d MB \(100%\), [\d.]+ MB\/s, ETA 0\.0 s$/);
     expect(fs.readFileSync(path.join(b, 'tensor-cache.json'), 'utf8')).toBe(fs.readFileSync(path.join(a, 'tensor-cache.json'), 'utf8'));
   });
 

@@ -140,6 +140,14 @@ export function formatConvertSummary(s: ConvertSummary): string {
   );
 }
 
+/** One progress line for the CLI: "412.0/988.1 MB (42%), 215.3 MB/s, ETA 2.7 s". */
+export function formatConvertProgress(p: ConvertProgress): string {
+  const mb = (b: number) => (b / 2 ** 20).toFixed(1);
+  const pct = p.bytesTotal ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : 100;
+  const eta = Number.isFinite(p.etaSeconds) ? `${p.etaSeconds.toFixed(1)} s` : '?';
+  return `${mb(p.bytesDone)}/${mb(p.bytesTotal)} MB (${pct}%), ${p.mbPerSec.toFixed(1)} MB/s, ETA ${eta}`;
+}
+
 interface BlockJob {
   job: Job;
   param: PlannedParam;
