@@ -176,18 +176,24 @@ export function groupQuantize(w: Float32Array, rows: number, k: number, q: Group
  */
 function packFullQ4Group(w: Float32Array, s: number, scale: number, L: Float64Array, qWeight: Uint32Array, wi: number): number {
   for (let j = 0; j < 4; j++) {
-    let word = 0;
-    const base = s + j * 8;
-    for (let t = 0; t < 8; t++) {
-      const x = w[base + t] / scale;
-      let c = (x + 7 + RINT_MAGIC - RINT_MAGIC) | 0;
-      if (x < L[c]) c--;
-      else if (x >= L[c + 1]) c++;
-      word |= c << (t << 2);
-    }
-    qWeight[wi++] = word;
+    const b = s + j * 8;
+    qWeight[wi++] =
+      q4Code(w[b] / scale, L) |
+      (q4Code(w[b + 1] / scale, L) << 4) |
+      (q4Code(w[b + 2] / scale, L) << 8) |
+      (q4Code(w[b + 3] / scale, L) << 12) |
+      (q4Code(w[b + 4] / scale, L) << 16) |
+      (q4Code(w[b + 5] / scale, L) << 20) |
+      (q4Code(w[b + 6] / scale, L) << 24) |
+      (q4Code(w[b + 7] / scale, L) << 28);
   }
   return wi;
+}
+
+/** rint(x + 7), corrected by the exact fp16 boundaries (see fp16CodeThresholds). */
+function q4Code(x: number, L: Float64Array): number {
+  const c = (x + 7 + RINT_MAGIC - RINT_MAGIC) | 0;
+  return x < L[c] ? c - 1 : x >= L[c + 1] ? c + 1 : c;
 }
 
 const thresholdCache = new Map<number, Float64Array>();
