@@ -6,8 +6,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-CARRY=$ROOT/.cuda-carry
+CARRY=${CUDA_CARRY:-$ROOT/.cuda-carry}
 OUTDIR=${OUT:-$ROOT}
+mkdir -p "$OUTDIR"
 RES=$OUTDIR/results.jsonl
 BUILD=/tmp/nxcu-build
 mkdir -p "$BUILD"
@@ -18,6 +19,8 @@ MODELS=$(echo "$WHAT" | tr ' ' '\n' | grep -E '^(qwen|llama)' || true)
 [ -z "$MODELS" ] && MODELS="qwen2.5-0.5b llama-3.2-1b llama-3-8b"
 FLAGS="-O3 -std=c++17 -shared -Xcompiler -fPIC,-fvisibility=hidden -cudart static -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90"
 INC="-I$ROOT/native/include -I$ROOT/native/cuda"
+# VARIANTS: o2 (the measured kernels, default) and/or o3 (v2 kernels), e.g. VARIANTS="o2 o3".
+VARIANTS=${VARIANTS:-o2}
 emit() { echo "$1" | tee -a "$RES"; }
 
 emit "{\"machine\": \"$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -1)\", \"nvcc\": \"$(nvcc --version | grep release)\"}"
@@ -36,25 +39,34 @@ if echo "$WHAT" | grep -q bench; then
     done ) &
   CKPT_PID=$!
   for m in $MODELS; do
-    ( s=$(build "$CARRY/bench/$m/model.cu" "$BUILD/bench-$m.so"); echo "{\"compile\": \"$m\", \"nvcc_seconds\": $s, \"lib_bytes\": $(stat -c %s $BUILD/bench-$m.so 2>/dev/null || echo 0)}" >> "$BUILD/compile.jsonl" ) &
+    for v in $VARIANTS; do
+      src=$CARRY/bench/$m/model.cu; [ "$v" = o3 ] && src=$CARRY/bench/$m/model_o3.cu
+      ( s=$(build "$src" "$BUILD/bench-$m-$v.so"); echo "{\"compile\": \"$m\", \"variant\": \"$v\", \"nvcc_seconds\": $s, \"lib_bytes\": $(stat -c %s $BUILD/bench-$m-$v.so 2>/dev/null || echo 0)}" >> "$BUILD/compile.jsonl" ) &
+    done
   done
 fi
 
 if echo "$WHAT" | grep -q conformance; then
   # CONF_GENERIC=0 skips the generic-path (bisection) builds.
-  ls -d "$CARRY"/conformance/*/ | while read d; do c=$(basename "$d"); echo "$d/model.cu $BUILD/$c.so"; [ "${CONF_GENERIC:-1}" = 1 ] && echo "$d/model_generic.cu $BUILD/$c-generic.so"; done \
+  ls -d "$CARRY"/conformance/*/ | while read d; do c=$(basename "$d")
+      echo "$d/model.cu $BUILD/$c.so"
+      echo " $VARIANTS " | grep -q " o3 " && echo "$d/model_o3.cu $BUILD/$c-o3.so"
+      [ "${CONF_GENERIC:-1}" = 1 ] && echo "$d/model_generic.cu $BUILD/$c-generic.so"; done \
     | xargs -P 12 -n 2 bash -c 'build "$0" "$1" > /dev/null'
   for d in "$CARRY"/conformance/*/; do
     c=$(basename "$d")
-    libs="$BUILD/$c.so"; [ "${CONF_GENERIC:-1}" = 1 ] && libs="$libs $BUILD/$c-generic.so"
+    libs="$BUILD/$c.so"; echo " $VARIANTS " | grep -q " o3 " && libs="$libs $BUILD/$c-o3.so"
+    [ "${CONF_GENERIC:-1}" = 1 ] && libs="$libs $BUILD/$c-generic.so"
     timeout 120 python3 bench/cuda/nxcuda.py conformance "$d" $libs 2>&1 | tee -a "$RES"
   done
   python3 - "$RES" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"case"')]
-fast = [r for r in rows if not r["lib"].endswith("-generic.so")]
-ok = [r for r in fast if r.get("pass")]
-print(json.dumps({"conformance_summary": {"cases": len(fast), "passed": len(ok), "failed": [r["case"] for r in fast if r not in ok]}}))
+for suffix in ("-o3.so", "-generic.so", ""):
+    sel = [r for r in rows if (r["lib"].endswith(suffix) if suffix else not r["lib"].endswith(("-o3.so", "-generic.so")))]
+    if not sel: continue
+    ok = [r for r in sel if r.get("pass")]
+    print(json.dumps({"conformance_summary": {"variant": {"-o3.so": "o3", "-generic.so": "generic", "": "o2"}[suffix], "cases": len(sel), "passed": len(ok), "failed": [r["lib"] for r in sel if r not in ok]}}))
 PY
 fi
 
@@ -63,7 +75,9 @@ if echo "$WHAT" | grep -q bench; then
   cat "$BUILD/compile.jsonl" | tee -a "$RES"
   for m in $MODELS; do
     python3 -c 'import json,sys; print(json.dumps({"checkpoint": sys.argv[1], "log": open(sys.argv[2]).read()[-300:]}))' $m /tmp/ckpt-$m.log | tee -a "$RES"
-    timeout 240 python3 bench/cuda/nxcuda.py bench "$BUILD/bench-$m.so" "$CARRY/bench/$m/params.json" /tmp/ckpt/$m $m 2>&1 | tail -3 | tee -a "$RES"
+    for v in $VARIANTS; do
+      timeout 240 python3 bench/cuda/nxcuda.py bench "$BUILD/bench-$m-$v.so" "$CARRY/bench/$m/params.json" /tmp/ckpt/$m $m-$v 2>&1 | tail -3 | tee -a "$RES"
+    done
     # HF_MODELS limits the transformers baseline to some models; HF_GEN sets its generated tokens.
     if [ -z "${HF_MODELS:-}" ] || echo " $HF_MODELS " | grep -q " $m "; then
       timeout 180 python3 bench/hf_baseline.py /tmp/ckpt/$m --prompt-len 512 --gen ${HF_GEN:-128} 2>&1 | tail -1 | tee -a "$RES"

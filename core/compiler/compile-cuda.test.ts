@@ -12,6 +12,7 @@ import { compileCuda, lowerToCuda } from './compile-cuda';
 import { lowerToCpp } from './compile';
 import { parseCudaDevice, DEFAULT_CUDA_ARCHS } from './targets-cuda';
 import { findNvcc, gencodeFlags } from './toolchain/nvcc';
+import { gemvRowsPerWarp } from './render/library-cuda';
 import { NxMlcError } from '../support/errors';
 
 const FIXTURE = path.join(__dirname, '..', '..', 'fixtures', 'hf-tiny', 'llama');
@@ -60,6 +61,24 @@ describe('rendering', () => {
     expect(source).toMatch(/nx_add_rmsnorm<64, NX_F16>/);
     // One launch group per plan step, except the fused pairs (residual add + norm, gate_up + act).
     expect(plan.steps.length).toBeGreaterThan(20);
+  });
+
+  it('O3 switches to the v2 kernels: multi-row q4 GEMVs (activation and bias variants) and the pipelined matmul', () => {
+    const { source } = lowerToCuda(path.join(work, 'q4'), { context_window_size: 256 }, 'O3');
+    expect(source).toMatch(/nx_gemv_q4nk_r<128, 64, NX_F16, -1, 1, 0>/);
+    expect(source).toMatch(/nx_gemv_q4nk_r<192, 64, NX_F16, -1, 1, 1>/); // gate_up + silu
+    expect(source).toMatch(/nx_mm_tc2<1, 128, 64, 4, 32, NX_F16, -1>/);
+    expect(source).not.toMatch(/nx_gemv_qnk<|nx_mm_tc</);
+  });
+
+  it('gives a v2 GEMV as many rows per warp as still leave two blocks per H100 SM', () => {
+    // blocks = ceil(n / (4 warps * r)) must reach 2 * 132 = 264.
+    expect(gemvRowsPerWarp(896)).toBe(1);
+    expect(gemvRowsPerWarp(2104)).toBe(1); // r = 2 would give 263 blocks
+    expect(gemvRowsPerWarp(2105)).toBe(2); // 264 blocks
+    expect(gemvRowsPerWarp(4096)).toBe(2); // r = 4 would give 256
+    expect(gemvRowsPerWarp(4224)).toBe(4);
+    expect(gemvRowsPerWarp(128256)).toBe(4);
   });
 
   it('renders every kernel generically at O0 (the bisection build)', () => {

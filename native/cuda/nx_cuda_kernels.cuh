@@ -139,6 +139,77 @@ __global__ void __launch_bounds__(128) nx_gemv_qnk_glu(const float *__restrict__
   }
 }
 
+// ---------------- decode GEMV v2 (opt O3): several rows per warp share the activation registers ----------------
+// v1 above reloads the 32 activations of a group (128 B of f32, from L1) for every 16 B of packed weights,
+// which makes the GEMV L1-bound long before HBM is busy. Here each lane loads a group's activations once and
+// applies them to R rows (R = 1, 2, 4, chosen by the renderer so small N still fills the GPU). GLU = 0: plain
+// rows [R w, R w + R); GLU = 1 (silu) / 2 (gelu-tanh): the gate_up pair, gate rows j and up rows NOUT + j,
+// out[j] = act(gate) * up. q4, group 32, NK layout, K % 32 == 0 only.
+static __device__ __forceinline__ float nx_q4_dot32(const uint4 w4, const float4 (&xv)[8]) {
+  const uint32_t ws[4] = {w4.x, w4.y, w4.z, w4.w};
+  float part = 0.f;
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    const float4 xa = xv[2 * j], xb = xv[2 * j + 1];
+    const uint32_t w = ws[j];
+    part += ((float)((w >> 0) & 15u) - 7.f) * xa.x;
+    part += ((float)((w >> 4) & 15u) - 7.f) * xa.y;
+    part += ((float)((w >> 8) & 15u) - 7.f) * xa.z;
+    part += ((float)((w >> 12) & 15u) - 7.f) * xa.w;
+    part += ((float)((w >> 16) & 15u) - 7.f) * xb.x;
+    part += ((float)((w >> 20) & 15u) - 7.f) * xb.y;
+    part += ((float)((w >> 24) & 15u) - 7.f) * xb.z;
+    part += ((float)((w >> 28) & 15u) - 7.f) * xb.w;
+  }
+  return part;
+}
+
+template <int NOUT, int K, int SK, int BK, int R, int GLU>
+__global__ void __launch_bounds__(128) nx_gemv_q4nk_r(const float *__restrict__ x, const uint32_t *__restrict__ qw,
+                                                      const void *__restrict__ qs, const void *__restrict__ bias,
+                                                      float *__restrict__ y) {
+  static_assert(K % 32 == 0, "q4 group-32 rows");
+  constexpr int NG = K / 32;
+  constexpr int A = GLU ? 2 * R : R;
+  const int warp = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+  const int lane = threadIdx.x & 31;
+  const int row0 = warp * R;
+  if (row0 >= NOUT) return;
+  const uint4 *w4p = (const uint4 *)qw;
+  float acc[A];
+#pragma unroll
+  for (int a = 0; a < A; ++a) acc[a] = 0.f;
+#pragma unroll 2
+  for (int g = lane; g < NG; g += 32) {
+    float4 xv[8];
+    const float4 *xp = (const float4 *)(x + g * 32);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) xv[j] = __ldg(xp + j);
+#pragma unroll
+    for (int a = 0; a < A; ++a) {
+      const int r = a % R;
+      if (row0 + r < NOUT) {  // uniform across the warp
+        const int64_t row = (GLU && a >= R) ? (int64_t)NOUT + row0 + r : (int64_t)row0 + r;
+        const uint4 w4 = __ldg(w4p + row * NG + g);
+        acc[a] += nx_q4_dot32(w4, xv) * nx_ldf<SK>(qs, row * NG + g);
+      }
+    }
+  }
+#pragma unroll
+  for (int a = 0; a < A; ++a) acc[a] = nx_warp_sum(acc[a]);
+  if (lane != 0) return;
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    const int row = row0 + r;
+    if (row >= NOUT) break;
+    float v = acc[r];
+    if constexpr (GLU == 1) v = v / (1.f + expf(-1.f * v)) * acc[R + r];
+    else if constexpr (GLU == 2) v = 0.5f * v * (1.f + tanhf(0.797884583f * (v + 0.0447149985f * (v * (v * v))))) * acc[R + r];
+    else if constexpr (BK >= 0) v += nx_ldf<BK>(bias, row);
+    y[row] = v;
+  }
+}
+
 // ---------------- decode GEMV, unquantised weights [N, K]: one warp per row, 128-bit loads ----------------
 template <int N, int K, int WK, int BK>
 __global__ void __launch_bounds__(128) nx_gemv_dense(const float *__restrict__ x, const void *__restrict__ w,
@@ -300,6 +371,145 @@ __global__ void __launch_bounds__(128) nx_mm_tc(const float *__restrict__ x, con
       y[(int64_t)t * N + n] = v;
     }
   }
+}
+
+// ---------------- prefill matmul v2 (opt O3): 128 x 128 tiles, loads of the next K step overlap the MMAs ----------------
+// 8 warps, each a 32 x 64 sub-tile (2 x 4 wmma fragments). The next K step's activations and packed weights
+// are fetched into registers while the tensor cores work on the current step, then converted into the other
+// shared-memory buffer: one barrier per K step. Same math as nx_mm_tc (f16 inputs, f32 accumulation).
+template <int QK, int N, int K, int BITS, int G, int SK, int BK>
+__global__ void __launch_bounds__(256) nx_mm_tc2(const float *__restrict__ x, const void *__restrict__ w,
+                                                 const void *__restrict__ s, const void *__restrict__ bias,
+                                                 float *__restrict__ y, int M) {
+  using namespace nvcuda;
+  using W = NxW<QK, N, K, BITS, G, SK>;
+  constexpr int TM = 128, TN = 128, TK = 32, LD = TK + 8;
+  constexpr int KT = (K + TK - 1) / TK;
+  constexpr bool Q4 = QK == 1 && BITS == 4 && G % 8 == 0 && K % 8 == 0;
+  constexpr bool X4 = K % 4 == 0;
+  __shared__ __align__(32) half As[2][TM * LD];
+  __shared__ __align__(32) half Bs[2][TN * LD];
+  const int m0 = blockIdx.y * TM, n0 = blockIdx.x * TN;
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  const int wm = (warp >> 1) * 32, wn = (warp & 1) * 64;
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[2][4];
+#pragma unroll
+  for (int i = 0; i < 2; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) wmma::fill_fragment(acc[i][j], 0.f);
+
+  // Per-thread staging registers of one K step.
+  float4 areg[4];          // activations: 128 rows x 8 float4 = 1024 slots, 4 per thread
+  uint32_t bword[2];       // q4 weights: 128 rows x 4 words = 512 words, 2 per thread
+  float bscale[2];
+  float bval[Q4 ? 1 : 16]; // other schemes: 128 x 32 weights, 16 per thread
+
+  auto fetch = [&](int kt) {
+    const int k0 = kt * TK;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int e = tid + i * 256, r = e >> 3, k = k0 + (e & 7) * 4, t = m0 + r;
+      float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+      if (t < M) {
+        const float *xr = x + (int64_t)t * K;
+        if (X4 && k + 3 < K) v = __ldg((const float4 *)(xr + k));
+        else {
+          if (k < K) v.x = __ldg(xr + k);
+          if (k + 1 < K) v.y = __ldg(xr + k + 1);
+          if (k + 2 < K) v.z = __ldg(xr + k + 2);
+          if (k + 3 < K) v.w = __ldg(xr + k + 3);
+        }
+      }
+      areg[i] = v;
+    }
+    if constexpr (Q4) {
+#pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        const int e = tid + i * 256, r = e >> 2, k = k0 + (e & 3) * 8, n = n0 + r;
+        if (n < N && k < K) {
+          bword[i] = __ldg((const uint32_t *)w + (int64_t)n * W::WORDS + k / 8);
+          bscale[i] = nx_ldf<SK>(s, (int64_t)n * W::NG + k / G);
+        } else {
+          bword[i] = 0x77777777u;  // codes of 7: dequantise to exactly 0
+          bscale[i] = 0.f;
+        }
+      }
+    } else {
+#pragma unroll
+      for (int i = 0; i < 16; ++i) {
+        const int e = tid + i * 256, r = e >> 5, k = k0 + (e & 31), n = n0 + r;
+        bval[i] = n < N && k < K ? W::at(w, s, n, k) : 0.f;
+      }
+    }
+  };
+  auto stash = [&](int buf) {
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int e = tid + i * 256, r = e >> 3, c = (e & 7) * 4;
+      half2 *dst = (half2 *)&As[buf][r * LD + c];
+      dst[0] = __floats2half2_rn(areg[i].x, areg[i].y);
+      dst[1] = __floats2half2_rn(areg[i].z, areg[i].w);
+    }
+    if constexpr (Q4) {
+#pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        const int e = tid + i * 256, r = e >> 2, c = (e & 3) * 8;
+        half2 h[4];
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+          h[j] = __floats2half2_rn(((float)((bword[i] >> (8 * j)) & 15u) - 7.f) * bscale[i],
+                                   ((float)((bword[i] >> (8 * j + 4)) & 15u) - 7.f) * bscale[i]);
+        *(uint4 *)&Bs[buf][r * LD + c] = *(const uint4 *)h;
+      }
+    } else {
+#pragma unroll
+      for (int i = 0; i < 16; ++i) {
+        const int e = tid + i * 256, r = e >> 5, c = e & 31;
+        Bs[buf][r * LD + c] = __float2half_rn(bval[i]);
+      }
+    }
+  };
+
+  fetch(0);
+  stash(0);
+  __syncthreads();
+  for (int kt = 0; kt < KT; ++kt) {
+    const int cur = kt & 1;
+    if (kt + 1 < KT) fetch(kt + 1);
+#pragma unroll
+    for (int kk = 0; kk < TK; kk += 16) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, half, wmma::row_major> a[2];
+      wmma::fragment<wmma::matrix_b, 16, 16, 16, half, wmma::col_major> b[4];
+#pragma unroll
+      for (int i = 0; i < 2; ++i) wmma::load_matrix_sync(a[i], &As[cur][(wm + i * 16) * LD + kk], LD);
+#pragma unroll
+      for (int j = 0; j < 4; ++j) wmma::load_matrix_sync(b[j], &Bs[cur][(wn + j * 16) * LD + kk], LD);
+#pragma unroll
+      for (int i = 0; i < 2; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
+    }
+    if (kt + 1 < KT) stash(cur ^ 1);
+    __syncthreads();
+  }
+  // Epilogue through a per-warp 16 x 16 staging patch (the A buffers are free now).
+  float *stage = reinterpret_cast<float *>(&As[0][0]) + warp * 256;
+#pragma unroll
+  for (int i = 0; i < 2; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      wmma::store_matrix_sync(stage, acc[i][j], 16, wmma::mem_row_major);
+      __syncwarp();
+      for (int e = lane; e < 256; e += 32) {
+        const int t = m0 + wm + i * 16 + (e >> 4), n = n0 + wn + j * 16 + (e & 15);
+        if (t < M && n < N) {
+          float v = stage[e];
+          if constexpr (BK >= 0) v += nx_ldf<BK>(bias, n);
+          y[(int64_t)t * N + n] = v;
+        }
+      }
+      __syncwarp();
+    }
 }
 
 // ---------------- attention ----------------
