@@ -29,3 +29,24 @@ test('a real convert-weight output is published (shards only) and rebuilt in a f
     if (saved !== undefined) process.env.NXMLC_S3_BUCKET = saved;
   }
 });
+
+test('NXMLC_STORE_MAX_SIZE keeps the store under the limit after a publish, never evicting what was just published', async () => {
+  const storeRoot = tempDir();
+  const saved = { bucket: process.env.NXMLC_S3_BUCKET, max: process.env.NXMLC_STORE_MAX_SIZE };
+  delete process.env.NXMLC_S3_BUCKET;
+  try {
+    const a = tempDir();
+    fs.writeFileSync(path.join(a, 'params_shard_0.bin'), Buffer.alloc(4000, 1));
+    await publishDir(a, { storeRoot });
+    const b = tempDir();
+    fs.writeFileSync(path.join(b, 'params_shard_0.bin'), Buffer.alloc(3000, 2));
+    process.env.NXMLC_STORE_MAX_SIZE = '5000';
+    const mb = await publishDir(b, { storeRoot });
+    const left = fs.readdirSync(path.join(storeRoot, 'blobs', 'sha256')).flatMap((d) => fs.readdirSync(path.join(storeRoot, 'blobs', 'sha256', d)));
+    expect(left).toEqual([mb.files[0].sha256]); // the older 4000-byte blob went; 3000 <= 5000
+  } finally {
+    if (saved.bucket !== undefined) process.env.NXMLC_S3_BUCKET = saved.bucket;
+    if (saved.max === undefined) delete process.env.NXMLC_STORE_MAX_SIZE;
+    else process.env.NXMLC_STORE_MAX_SIZE = saved.max;
+  }
+});

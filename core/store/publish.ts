@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openStores } from './config';
 import { ingestDir, MANIFEST_FILE, materialiseManifest, readStoreManifest, type MaterialiseResult, type StoreManifest } from './manifest';
-import type { MaterialiseMode } from './local-store';
+import type { LocalStore, MaterialiseMode } from './local-store';
+import { gcStore, parseSize } from './gc';
 
 /** Weight shards: what goes into the store when a stage publishes its output directory. */
 export const SHARD_RE = /(^|\/)params_shard_\d+\.bin$/;
@@ -15,7 +16,19 @@ export const SHARD_RE = /(^|\/)params_shard_\d+\.bin$/;
 export async function publishDir(dir: string, o: { include?: RegExp; storeRoot?: string } = {}): Promise<StoreManifest> {
   const { local, remote } = openStores({ root: o.storeRoot });
   const re = o.include ?? SHARD_RE;
-  return ingestDir(local, dir, { include: (p) => re.test(p), link: true, remote });
+  const m = await ingestDir(local, dir, { include: (p) => re.test(p), link: true, remote });
+  enforceLimit(local, m);
+  return m;
+}
+
+/**
+ * With NXMLC_STORE_MAX_SIZE set, keep the local store under it after each publish/materialise, evicting
+ * least-recently-used blobs other than the ones just used (evicted blobs can be fetched from the remote).
+ */
+export function enforceLimit(local: LocalStore, inUse: StoreManifest, env: NodeJS.ProcessEnv = process.env): void {
+  const limit = env.NXMLC_STORE_MAX_SIZE;
+  if (!limit) return;
+  gcStore(local, { maxBytes: parseSize(limit, 'NXMLC_STORE_MAX_SIZE'), keep: new Set(inUse.files.map((f) => f.sha256)) });
 }
 
 /**
@@ -27,5 +40,8 @@ export async function materialiseDir(dir: string, o: { storeRoot?: string; mode?
   const file = path.join(dir, MANIFEST_FILE);
   if (!fs.existsSync(file)) return undefined;
   const { local, remote } = openStores({ root: o.storeRoot });
-  return materialiseManifest(local, readStoreManifest(file), dir, { remote, mode: o.mode });
+  const m = readStoreManifest(file);
+  const r = await materialiseManifest(local, m, dir, { remote, mode: o.mode });
+  enforceLimit(local, m);
+  return r;
 }
