@@ -27,6 +27,11 @@ export interface WebgpuModelOptions {
   contextWindow?: number;
   /** Use native f16 shaders when the device has shader-f16 (default true). */
   useF16?: boolean;
+  /**
+   * Most logits rows one forward can return (sizes the logits buffer: rows x vocab floats). Default: the
+   * prefill chunk, capped at 64 MiB of logits (a 150k vocabulary gets ~110 rows; generation needs 1).
+   */
+  maxLogitRows?: number;
   /** Progress of weight loading, 0..1. */
   onProgress?: (fraction: number, text: string) => void;
 }
@@ -76,6 +81,7 @@ export class WebgpuModel {
   readonly vocab: number;
   readonly contextWindow: number;
   readonly prefillChunk: number;
+  readonly maxLogitRows: number;
   private kvLen = 0;
   private readonly steps: PreparedStep[] = [];
   private readonly buffers: GPUBuffer[] = [];
@@ -89,7 +95,9 @@ export class WebgpuModel {
     private readonly logits: GPUBuffer,
     private readonly readback: GPUBuffer,
     cap: number,
+    maxLogitRows: number,
   ) {
+    this.maxLogitRows = maxLogitRows;
     this.vocab = lib.metadata.vocab_size;
     this.contextWindow = cap;
     this.prefillChunk = Math.min(lib.metadata.prefill_chunk_size, cap);
@@ -113,9 +121,10 @@ export class WebgpuModel {
     const storage = USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC;
     const uniform = make(UNIFORM_SLOT * lib.steps.length * 2, USAGE.UNIFORM | USAGE.COPY_DST, 'uniforms');
     const tokens = make(chunk * 4, storage, 'tokens');
-    const logits = make(chunk * V * 4, storage, 'logits');
-    const readback = make(chunk * V * 4, USAGE.MAP_READ | USAGE.COPY_DST, 'logits readback');
-    const model = new WebgpuModel(device, lib, f16, uniform, tokens, logits, readback, cap);
+    const maxRows = Math.max(1, Math.min(chunk, opts.maxLogitRows ?? Math.max(1, Math.floor((64 << 20) / (V * 4)))));
+    const logits = make(maxRows * V * 4, storage, 'logits');
+    const readback = make(maxRows * V * 4, USAGE.MAP_READ | USAGE.COPY_DST, 'logits readback');
+    const model = new WebgpuModel(device, lib, f16, uniform, tokens, logits, readback, cap, maxRows);
     model.buffers.push(uniform, tokens, logits, readback);
 
     // Params: one buffer each, filled shard by shard.
@@ -250,6 +259,7 @@ export class WebgpuModel {
     const rows = opts.rows ?? (opts.first === undefined ? 1 : n - opts.first);
     const first = opts.first ?? n - rows;
     if (first < 0 || rows < 0 || first + rows > n) throw new Error(`logits rows [${first}, ${first + rows}) outside the chunk of ${n}`);
+    if (rows > this.maxLogitRows) throw new Error(`${rows} logits rows asked, the model was created with maxLogitRows ${this.maxLogitRows}`);
     const env = { n, pos: this.kvLen, cap: this.contextWindow, rows, first };
     this.device.queue.writeBuffer(this.tokens, 0, Int32Array.from(tokens));
 
