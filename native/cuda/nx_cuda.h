@@ -61,6 +61,7 @@ struct nx_cuda_model_def {
   int32_t vocab_size, context_window_size, prefill_chunk_size;
   int32_t kv_layers, kv_heads, head_dim;
   int32_t q_heads;        // for sizing the split-K workspace
+  int32_t device_heap_mb; // device malloc heap the generic kernels' scratch arrays need (0: none)
   // Enqueue on st->stream the forward of n (1..prefill_chunk_size) tokens at positions [*pos, *pos + n);
   // writes logits of rows [first, first + rows) as [rows, vocab] to st->logits. Host scalars never depend
   // on pos, so a captured n = 1 forward is valid for every decode step.

@@ -615,6 +615,43 @@ __global__ void __launch_bounds__(32) nx_attn_combine(const float *__restrict__ 
   }
 }
 
+// ---------------- RoPE fused with the KV-cache append (opt O3) ----------------
+// One thread per (token, head, lane pair) of the fused qkv row: q and k heads rotate in place exactly as
+// ropeKernel does (rotate-half, angle (float)(pos + t) * inv_freq[i], only the first RD lanes), and k / v
+// heads are written to the cache at position pos + t as kvAppendKernel does. Saves a launch per layer.
+template <int HQ, int HKV, int D, int RD>
+__global__ void __launch_bounds__(256) nx_rope_append(float *qkv, const float *__restrict__ inv_freq, float *kc, float *vc,
+                                                      int n, const int32_t *__restrict__ pos_ptr, int cap) {
+  constexpr int HEADS = HQ + 2 * HKV, ROW = HEADS * D, HALF = RD / 2, PAIRS = D / 2;
+  const int pos = *pos_ptr;
+  const int64_t total = (int64_t)n * HEADS * PAIRS;
+  for (int64_t gid = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; gid < total; gid += (int64_t)gridDim.x * blockDim.x) {
+    const int p = (int)(gid % PAIRS);
+    const int64_t th = gid / PAIRS;
+    const int h = (int)(th % HEADS), t = (int)(th / HEADS);
+    float *base = qkv + (int64_t)t * ROW + (int64_t)h * D;
+    const int i0 = p < HALF ? p : RD + 2 * (p - HALF);
+    const int i1 = p < HALF ? p + HALF : i0 + 1;
+    float a = base[i0], b = base[i1];
+    if (h < HQ + HKV && p < HALF) {
+      const float ang = (float)(pos + t) * inv_freq[p];
+      const float co = cosf(ang), si = sinf(ang);
+      const float a2 = a * co - b * si, b2 = b * co + a * si;
+      a = a2;
+      b = b2;
+      base[i0] = a;
+      base[i1] = b;
+    }
+    if (h >= HQ) {
+      const bool isv = h >= HQ + HKV;
+      const int g = isv ? h - HQ - HKV : h - HQ;
+      float *c = (isv ? vc : kc) + ((int64_t)g * cap + pos + t) * D;
+      c[i0] = a;
+      c[i1] = b;
+    }
+  }
+}
+
 // ---------------- RMSNorm and residual add + RMSNorm ----------------
 static __device__ __forceinline__ float nx_block_sum(float v, float *sh) {
   v = nx_warp_sum(v);

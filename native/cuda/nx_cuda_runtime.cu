@@ -111,9 +111,14 @@ NXMLC_API nxmlc_model *nxmlc_create(int32_t num_threads, int32_t context_window_
     write_err(err, err_len, e != cudaSuccess ? cuda_msg(e, "no usable CUDA device") : std::string("no CUDA device"));
     return nullptr;
   }
-  // Generic (non fast-path) kernels with scratch arrays allocate them from the device heap.
-  cudaDeviceSetLimit(cudaLimitMallocHeapSize, (size_t)256 << 20);
-  cudaGetLastError();
+  // Generic (non fast-path) kernels with scratch arrays allocate them from the device heap; libraries whose
+  // plan runs entirely on fast paths need none.
+  if (def->device_heap_mb > 0) {
+    size_t cur = 0;
+    cudaDeviceGetLimit(&cur, cudaLimitMallocHeapSize);
+    if (cur < ((size_t)def->device_heap_mb << 20)) cudaDeviceSetLimit(cudaLimitMallocHeapSize, (size_t)def->device_heap_mb << 20);
+    cudaGetLastError();
+  }
   auto *m = new nxmlc_model();
   m->def = def;
   m->cap = context_window_size > 0 ? context_window_size : def->context_window_size;

@@ -100,6 +100,10 @@ function matchMatmul(name: string): MatmulMatch | null {
   return null;
 }
 
+function kernelHasLocal(ss: Kernel['body']): boolean {
+  return ss.some((s) => s.k === 'local' || (s.k === 'for' && kernelHasLocal(s.body)) || (s.k === 'if' && (kernelHasLocal(s.then) || kernelHasLocal(s.else ?? []))));
+}
+
 export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaRenderOptions = { fastPaths: true }): { source: string; kernels: Map<string, string> } {
   const { dims } = info;
   const kernels = new Map<string, string>();
@@ -224,6 +228,16 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
         i++;
         continue;
       }
+      // RoPE + KV append in one launch (O3).
+      const rope = opts.v2 ? /^rope_hq(\d+)_hkv(\d+)_d(\d+)_r(\d+)$/.exec(s.kernel.name) : null;
+      if (rope && next && next.kernel.name === `kv_append_hq${rope[1]}_hkv${rope[2]}_d${rope[3]}` && sameRef(s.bufs[0], next.bufs[0]) &&
+        Number(rope[3]) % 2 === 0 && Number(rope[4]) % 2 === 0) {
+        const [hq, hkv, d, rd] = rope.slice(1, 5).map(Number);
+        body.push(`  { const int32_t nt = (int32_t)(${hostExpr(s.scalars[0])}); const int64_t total = (int64_t)nt * ${(hq + 2 * hkv) * (d / 2)};`);
+        body.push(`    if (total > 0) nx_rope_append<${hq}, ${hkv}, ${d}, ${rd}><<<nx_grid(total, 256), 256, 0, stream>>>(${typedArg(s, s.kernel, 0)}, ${typedArg(s, s.kernel, 1)}, ${typedArg(next, next.kernel, 1)}, ${typedArg(next, next.kernel, 2)}, nt, st->pos, cap); }`);
+        i++;
+        continue;
+      }
       const nrm = normMatch(s);
       if (nrm) {
         body.push(`  { const int32_t r = (int32_t)(${hostExpr(s.scalars[0])}); if (r > 0) nx_rmsnorm<${nrm.dim}, ${STORAGE_KIND[nrm.wt]}><<<r, 256, 0, stream>>>(${typedArg(s, s.kernel, 0)}, ${typedArg(s, s.kernel, 1)}, ${typedArg(s, s.kernel, 2)}, ${eps}); }`);
@@ -264,6 +278,7 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
     generic.push(src);
     kernels.set(name, src);
   }
+  const needsHeap = planKernels(plan).some((k) => usedGeneric.has(k.name) && kernelHasLocal(k.body));
   const paramsTable = plan.params.map((p) => {
     const shape = [...p.shape, 0, 0, 0, 0].slice(0, 4).join(', ');
     const nbytes = p.shape.reduce((a, b) => a * b, 1) * BYTES[p.dtype];
@@ -303,7 +318,7 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
     `  kMetadata, ${plan.params.length}, kParams, ${plan.scratch.length}, kScratch,`,
     `  ${dims.vocab}, ${dims.contextWindow}, ${dims.prefillChunk},`,
     `  ${plan.kv.layers}, ${plan.kv.kvHeads}, ${plan.kv.headDim},`,
-    `  ${dims.heads},`,
+    `  ${dims.heads}, ${needsHeap ? 256 : 0},`,
     '  nx_forward,',
     '};',
     '',
