@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       prefill_tok_s: +(prompt.length / prefillSeconds).toFixed(1),
       decode_tokens: decode - 1,
       decode_tok_s: +((decode - 1) / decodeSeconds).toFixed(1),
-      ...(want && lib.metadata.quantization.startsWith('q0') ? { greedy_matches_transformers: want.every((t, i) => t === tokens[i]), tokens: tokens.length } : {}),
+      ...(want && String(lib.metadata.quantization).startsWith('q0') ? { greedy_matches_transformers: want.every((t, i) => t === tokens[i]), tokens: tokens.length } : {}),
     }),
   );
   model.destroy();

@@ -2,7 +2,8 @@
  * Kernel conformance on WebGPU (Node, Dawn), in the spirit of ggml's test-backend-ops: every kernel the
  * webgpu library runs, for a matrix of architectures and quantizations, rendered to WGSL and run on random
  * inputs, against the kernel IR's own meaning (test-support/ir-interpreter.ts, a TypeScript interpreter of
- * the IR, independent of every renderer). Per case: outputs within atol 1e-4 + rtol 1e-4 (the
+ * the IR, independent of every renderer). GPU-shaped replacements (render/library-wgsl.ts) are also
+ * interpreted against the plan kernel they replace. Per case: outputs within atol 1e-4 + rtol 1e-4 (the
  * interpreter rounds every f32 op, the GPU's exp/sqrt differ by a few ulp), no NaN/Inf where the IR
  * gives finite values, nothing written outside the output ranges (canaries), and buffers bound at
  * non-zero element offsets (as the plan binds row slices). Both 16-bit storage modes run where the
@@ -59,6 +60,8 @@ function rng(seed: number): () => number {
 interface Case {
   id: string;
   kernel: Kernel;
+  /** The plan's own kernel when `kernel` is its GPU-shaped replacement (both must compute the same). */
+  original?: Kernel;
   sizes: Record<string, number>;
   scalars: Record<string, number>;
 }
@@ -88,7 +91,7 @@ function casesFor(fixture: string, quantization: string): Case[] {
       k.buffers.forEach((b, i) => (sizes[b.name] = elements(s.bufs[i], plan, dims.vocab)));
       const scalars: Record<string, number> = {};
       if (!single) k.scalars.forEach((sc, i) => (scalars[sc.name] = evalIntExpr(s.scalars[i], ENV)));
-      seen.set(k.name, { id: `${fixture} ${quantization} ${k.name}`, kernel: k, sizes, scalars });
+      seen.set(k.name, { id: `${fixture} ${quantization} ${k.name}`, kernel: k, original: k === k0 ? undefined : k0, sizes, scalars });
     }
   }
   return [...seen.values()];
@@ -138,6 +141,15 @@ describe('webgpu kernel conformance (WGSL on Dawn vs the IR interpreter)', () =>
       const inputs = randomInputs(c.kernel, c.sizes, 256, c.id.length * 7919);
       const want = clone(inputs);
       interpretKernel(c.kernel, want, c.scalars);
+      if (c.original) {
+        // The replacement means what the plan's kernel means (to float32 rounding).
+        const orig = clone(inputs);
+        interpretKernel(c.original, orig, c.scalars);
+        for (const b of c.kernel.buffers.filter((x) => x.access !== 'in')) {
+          const d = orig[b.name].findIndex((x, i) => Math.abs(x - want[b.name][i]) > 1e-4 + 1e-4 * Math.abs(x));
+          if (d >= 0) failures.push(`${c.id}: ${b.name}[${d}] = ${want[b.name][d]}, the plan's ${c.original.name} gives ${orig[b.name][d]}`);
+        }
+      }
       for (const mode of modes) {
         const rendered = renderKernelWgsl(c.kernel, { f16: mode, maxLocal: ENV.cap, workgroupSize: WORKGROUP_SIZE });
         const got = await runWgslKernel(device!, rendered, c.kernel, clone(inputs), c.scalars);

@@ -4,23 +4,25 @@
  * buffer references and scalar expressions, and the parameter/scratch/table/KV layout. The TS host
  * (core/webgpu/model.ts) executes it.
  *
- * Two kernels are replaced by GPU-shaped variants written in the same IR, with the same dequantisation
+ * Three kernels are replaced by GPU-shaped variants written in the same IR, with the same dequantisation
  * (lower/quant.ts dequantExpr), recognised by name and confirmed by rebuilding the name from the spec
  * (as library-cuda.ts does):
  * - the cpu matmul dequantises a tile of weight rows into a per-thread array and parallelises over
  *   tiles; on a GPU that is a huge private array and too little parallelism. The variant computes one
  *   output (token, row) per invocation with the dequantisation fused into the dot, like the gemv;
+ * - group-quantised matmuls and GEMVs walk the weight group by group (gpuGroupMatmulKernel): one load per
+ *   packed word and one scale multiply per group;
  * - the cpu attention keeps all scores of a query in a context-sized array, past WGSL's 8 KiB limit on
  *   function-scope memory for long contexts. The variant recomputes the scores in a second pass
  *   (max, then exp-sum and weighted values): the same expressions in the same order, so the same numbers.
  * Anything not recognised renders as is; a new kernel is slower, never wrong.
  */
 import type { Expr, Kernel } from '../ir/ir';
-import { add, assign, buf, div, exp, f, kernel, let_, load, local, loop, loadF32, max, mul, rmax, scalar, store, sub, sum, tanh, v } from '../ir/build';
+import { add, assign, band, buf, c, cast, div, exp, f, if_, kernel, let_, load, local, loop, loadF32, lt, max, mul, rmax, scalar, shr, store, sub, sum, tanh, u, v } from '../ir/build';
 import type { BufRef, Plan } from '../lower/plan';
 import type { ModelDims } from '../lower/model-dims';
-import { dequantExpr, QUANT_SCHEMES, weightBuffers } from '../lower/quant';
-import { matmulKernelName, type MatmulSpec } from '../lower/kernels/matmul';
+import { dequantExpr, elemsPerWord, maxInt, numGroups, QUANT_SCHEMES, weightBuffers, wordsPerGroup, type GroupQuant } from '../lower/quant';
+import { gemvKernelName, matmulKernelName, type MatmulSpec } from '../lower/kernels/matmul';
 import { attentionKernelName, type AttentionSpec } from '../lower/kernels/attention';
 import { renderKernelWgsl, WORKGROUP_SIZE, type RenderedWgslKernel } from './wgsl';
 import { WEBGPU_ABI_VERSION, WEBGPU_LIBRARY_FORMAT, type WebgpuLibrary, type WgslKernelEntry, type WgslStep } from '../../webgpu/artifact';
@@ -82,12 +84,67 @@ export function gpuAttentionKernel(s: AttentionSpec): Kernel {
   );
 }
 
+/** Whether the weight of a spec is group-quantised in a layout the grouped kernels handle. */
+function groupWeight(s: MatmulSpec): GroupQuant | null {
+  const q = s.q;
+  if (q.kind !== 'group' || (s.embedding && !q.quantizeEmbedding)) return null;
+  return q.groupSize % elemsPerWord(q) === 0 ? q : null;
+}
+
+/**
+ * y[t, row] for a group-quantised weight, walked group by group: each packed word is loaded once and its
+ * codes unpacked in registers, and the group's scale multiplies the group's partial sum once, instead of
+ * reloading word and scale per element (what dequantExpr spells). Same products; the scale is applied per
+ * group rather than per element, which moves results by float32 rounding only (conformance checks both).
+ * `single`: the decode GEMV (no token loop, no scalars).
+ */
+export function gpuGroupMatmulKernel(s: MatmulSpec, single: boolean): Kernel {
+  const q = groupWeight(s)!;
+  const { n: N, k: K } = s;
+  const epw = elemsPerWord(q);
+  const wpg = wordsPerGroup(q);
+  const ng = numGroups(q, K);
+  const words = ng * wpg;
+  const kn = q.layout === 'KN' && !s.embedding;
+  const j = add(mul(v('g'), wpg), v('w'));
+  const wordIdx = kn ? add(mul(j, N), v('row')) : add(mul(v('row'), words), j);
+  const scaleIdx = kn ? add(mul(v('g'), N), v('row')) : add(mul(v('row'), ng), v('g'));
+  const kk = add(mul(j, epw), v('e'));
+  const xIdx = single ? kk : add(mul(v('t'), K), kk);
+  const code = band(shr(v('word', 'u32'), cast(mul(v('e'), q.bits), 'u32')), u(2 ** q.bits - 1));
+  const term = mul(load({ name: 'x', t: 'f32' }, xIdx), sub(cast(code, 'f32'), c(maxInt(q), 'f32')));
+  const accumulate = assign('gs', add(v('gs', 'f32'), term));
+  const body = [
+    let_('acc', f(0)),
+    loop('g', 0, ng, [
+      let_('gs', f(0)),
+      loop('w', 0, wpg, [
+        let_('word', load({ name: 'qw', t: 'u32' }, wordIdx)),
+        loop('e', 0, epw, [K % q.groupSize === 0 ? accumulate : if_(lt(kk, K), [accumulate])]),
+      ]),
+      assign('acc', add(v('acc', 'f32'), mul(v('gs', 'f32'), loadF32({ name: 'qs', t: q.modelDtype }, scaleIdx)))),
+    ]),
+    store('y', single ? v('row') : add(mul(v('t'), N), v('row')), s.bias ? add(v('acc', 'f32'), loadF32({ name: 'b', t: q.modelDtype }, v('row'))) : v('acc', 'f32')),
+  ];
+  const weights = weightBuffers(s.q, s.embedding).map((w) => buf(w.name, w.t));
+  return kernel(
+    `gpu_grouped_${single ? gemvKernelName(s) : matmulKernelName(s)}`,
+    [buf('x', 'f32'), ...weights, ...(s.bias ? [buf('b', s.q.modelDtype)] : []), buf('y', 'f32', 'out')],
+    single ? [] : [scalar('n')],
+    single ? [loop('row', 0, N, body)] : [loop('t', 0, v('n'), [loop('row', 0, N, body)])],
+  );
+}
+
 /** The GPU-shaped replacement of a plan kernel, or the kernel itself. */
 export function gpuVariant(k: Kernel, dims: ModelDims): Kernel {
-  const mm = /^matmul_(.+?)(_emb)?(_bias)?_n(\d+)_k(\d+)$/.exec(k.name);
-  if (mm && QUANT_SCHEMES[mm[1]]) {
-    const spec: MatmulSpec = { q: QUANT_SCHEMES[mm[1]], n: Number(mm[4]), k: Number(mm[5]), bias: !!mm[3], embedding: !!mm[2] };
-    if (matmulKernelName(spec) === k.name) return gpuMatmulKernel(spec);
+  const mm = /^(matmul|gemv)_(.+?)(_emb)?(_bias)?_n(\d+)_k(\d+)$/.exec(k.name);
+  if (mm && QUANT_SCHEMES[mm[2]]) {
+    const spec: MatmulSpec = { q: QUANT_SCHEMES[mm[2]], n: Number(mm[5]), k: Number(mm[6]), bias: !!mm[4], embedding: !!mm[3] };
+    const single = mm[1] === 'gemv';
+    if ((single ? gemvKernelName(spec) : matmulKernelName(spec)) === k.name) {
+      if (groupWeight(spec)) return gpuGroupMatmulKernel(spec, single);
+      if (!single) return gpuMatmulKernel(spec);
+    }
   }
   const at = /^attention_hq(\d+)_hkv(\d+)_d(\d+)(?:_w(\d+))?/.exec(k.name);
   if (at) {
