@@ -28,7 +28,7 @@ type Line = [string, string];
  * @param hardware compile only: the hardware target name (its device and opt come from the model file).
  */
 export function stageFingerprint(workspaceRoot: string, stage: Stage, modelFile: string, memo: DigestMemo, hardware?: string): string {
-  const spec = loadModelFile(workspaceRoot, modelFile);
+  const spec = loadModelFile(workspaceRoot, modelFile, { validate: false });
   const lines: Line[] = [['nx-mlc', packageVersion()]];
   const d = spec.data;
   if (stage === 'compile') {
@@ -72,12 +72,14 @@ function sourceFiles(workspaceRoot: string, spec: ModelSpec, names: string[], me
   return names.map((n) => [n, memo.digest(path.join(dir, n)) ?? 'absent'] as Line);
 }
 
-/** The compiler: this package's version plus the bytes of its compiler code and native runtime sources. */
+/**
+ * The compiler: the bytes of the compiler code that actually runs (core/compiler next to this module: dist/ when
+ * installed, the sources when run from them) and of the native runtime sources compiled into every library.
+ */
 function compilerLines(memo: DigestMemo): Line[] {
   const root = packageRoot();
   const lines: Line[] = [];
-  for (const dir of ['dist/core/compiler', 'core/compiler', 'native']) {
-    const abs = path.join(root, dir);
+  for (const abs of [path.join(__dirname, '..', 'core', 'compiler'), path.join(root, 'native')]) {
     if (!fs.existsSync(abs)) continue;
     for (const f of walk(abs)) {
       if (f.endsWith('.test.ts') || f.endsWith('.map') || f.endsWith('.d.ts')) continue;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { NxMlcError } from '../core/support/errors';
-import { HardwareTargetInput, ModelFile, ModelFileSchema } from './model-file';
+import type { HardwareTargetInput, ModelFile } from './model-file';
 
 /** The file name the plugin looks for. */
 export const MODEL_FILE_NAME = 'mlc-model.yaml';
@@ -34,8 +34,12 @@ export interface ModelSpec {
 
 const posix = (p: string) => p.split(path.sep).join('/');
 
-/** Read and validate `mlc-model.yaml`; errors name the file, the field and the fix. */
-export function loadModelFile(workspaceRoot: string, file: string): ModelSpec {
+/**
+ * Read and validate `mlc-model.yaml`; errors name the file, the field and the fix. `validate: false` skips the
+ * zod schema (about 100 ms of module loading): for the fingerprint command Nx spawns once per task hash, where
+ * a bad file only needs to give a stable fingerprint (the stage itself then reports it).
+ */
+export function loadModelFile(workspaceRoot: string, file: string, opts: { validate?: boolean } = {}): ModelSpec {
   const abs = path.resolve(workspaceRoot, file);
   let text: string;
   try {
@@ -49,10 +53,13 @@ export function loadModelFile(workspaceRoot: string, file: string): ModelSpec {
   } catch (e) {
     throw new NxMlcError(`The model file is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { file: abs, fix: 'Fix the YAML syntax.' });
   }
-  return modelSpecFrom(workspaceRoot, posix(path.relative(workspaceRoot, abs)), raw);
+  return modelSpecFrom(workspaceRoot, posix(path.relative(workspaceRoot, abs)), raw, opts);
 }
 
-export function modelSpecFrom(workspaceRoot: string, file: string, raw: unknown): ModelSpec {
+export function modelSpecFrom(workspaceRoot: string, file: string, raw: unknown, opts: { validate?: boolean } = {}): ModelSpec {
+  if (opts.validate === false) return specOf(workspaceRoot, file, loose(raw));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ModelFileSchema } = require('./model-file') as typeof import('./model-file');
   const parsed = ModelFileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -63,7 +70,17 @@ export function modelSpecFrom(workspaceRoot: string, file: string, raw: unknown)
       fix: field ? `Fix "${field}" (see the mlc-model.yaml reference in the README).` : 'See the mlc-model.yaml reference in the README.',
     });
   }
-  const data = parsed.data;
+  return specOf(workspaceRoot, file, parsed.data);
+}
+
+/** Unvalidated: the shape the rest of the code relies on, with safe defaults. */
+function loose(raw: unknown): ModelFile {
+  const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const arr = (v: unknown) => (Array.isArray(v) ? v : []);
+  return { ...o, source: String(o.source ?? '.'), quantizations: arr(o.quantizations).map(String), targets: arr(o.targets).filter((t) => typeof t === 'string' || (t && typeof t === 'object')), convTemplate: String(o.convTemplate ?? '') } as ModelFile;
+}
+
+function specOf(workspaceRoot: string, file: string, data: ModelFile): ModelSpec {
   const root = posix(path.dirname(file)) || '.';
   const name = data.name ?? (root === '.' ? path.basename(workspaceRoot) : path.basename(root));
   const local = resolveLocalSource(workspaceRoot, root, data.source);
@@ -90,7 +107,7 @@ function resolveLocalSource(workspaceRoot: string, root: string, source: string)
 
 function normalizeHardware(t: HardwareTargetInput): HardwareTarget {
   if (typeof t === 'string') return { name: t.replace(/:/g, '-'), device: t };
-  return { name: t.name, device: t.device, ...(t.opt ? { opt: t.opt } : {}) };
+  return { name: String(t.name), device: String(t.device), ...(t.opt ? { opt: t.opt } : {}) };
 }
 
 /**

@@ -13,15 +13,33 @@ import { nxBinary } from '../../executors/shared/dispatch';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 
+/** Whether dist/ is older than a source file (npm test builds first; a plain `npx jest e2e` may not have). */
+function needsBuild(): boolean {
+  const marker = path.join(REPO, 'dist', 'plugin', 'index.js');
+  if (!fs.existsSync(marker)) return true;
+  const built = fs.statSync(marker).mtimeMs;
+  const newer = (dir: string): boolean =>
+    fs.readdirSync(dir, { withFileTypes: true }).some((e) => {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) return e.name !== 'node_modules' && e.name !== 'fixtures' && newer(p);
+      return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && fs.statSync(p).mtimeMs > built;
+    });
+  return ['core', 'schema', 'cli', 'plugin', 'executors', 'generators'].some((d) => fs.existsSync(path.join(REPO, d)) && newer(path.join(REPO, d)));
+}
+
 export function buildAndPack(into: string): string {
+  if (needsBuild()) build();
+  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', into], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!;
+  return path.join(into, out);
+}
+
+function build(): void {
   const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
   if (tsc.status !== 0) {
     // tsc still emits JavaScript; type errors elsewhere in the tree are the build's business (npm run build fails on them)
     if (!fs.existsSync(path.join(REPO, 'dist', 'plugin', 'index.js'))) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
     console.warn(`tsc reported errors (continuing with the emitted JavaScript):\n${tsc.stdout}`);
   }
-  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', into], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!;
-  return path.join(into, out);
 }
 
 export interface NxResult {
