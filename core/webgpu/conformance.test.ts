@@ -119,8 +119,10 @@ const clone = (x: Record<string, IrArray>) => Object.fromEntries(Object.entries(
 
 let device: GPUDevice | undefined;
 let skip: string | null = 'not checked';
+let restoreEnv = () => {};
+afterAll(() => restoreEnv());
 beforeAll(async () => {
-  useSwiftShaderIfNoDriverChosen();
+  restoreEnv = useSwiftShaderIfNoDriverChosen();
   skip = await nodeWebgpuUnavailable();
   if (skip) console.warn(`webgpu conformance skipped: ${skip}`);
   else {

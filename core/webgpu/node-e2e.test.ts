@@ -27,8 +27,10 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 let device: GPUDevice | undefined;
 let skipReason: string | null = 'not checked';
+let restoreEnv = () => {};
+afterAll(() => restoreEnv());
 beforeAll(async () => {
-  useSwiftShaderIfNoDriverChosen();
+  restoreEnv = useSwiftShaderIfNoDriverChosen();
   skipReason = await nodeWebgpuUnavailable();
   if (skipReason) console.warn(`webgpu Node tests skipped: ${skipReason}`);
   else {
