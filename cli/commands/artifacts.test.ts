@@ -5,17 +5,19 @@ import { HF_TINY, tempDir } from '../../core/test-support/paths';
 import { startFakeHub } from '../../core/acquire/test-support/fake-hub';
 import { registerAcquire } from './acquire';
 import { registerStore } from './store';
+import { registerCacheServer } from './cache-server';
 
 /** Run `nx-mlc <args>` in-process with the given commands; capture stdout/stderr and the exit code. */
-async function run(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number }> {
+async function run(args: string[], env: Record<string, string> = {}, onStderr?: (s: string) => void): Promise<{ stdout: string; stderr: string; code: number }> {
   const program = new Command().exitOverride();
   registerAcquire(program);
   registerStore(program);
+  registerCacheServer(program);
   const saved = { out: process.stdout.write, err: process.stderr.write, env: { ...process.env }, code: process.exitCode };
   let stdout = '';
   let stderr = '';
   process.stdout.write = ((s: string) => ((stdout += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
+  process.stderr.write = ((s: string) => ((stderr += s), onStderr?.(s), true)) as typeof process.stderr.write;
   Object.assign(process.env, env);
   process.exitCode = 0;
   try {
@@ -68,4 +70,27 @@ test('acquire → store put → materialise on a clean directory → ls → veri
   } finally {
     await hub.close();
   }
+});
+
+test('cache-server serves the Nx cache API from the local store until SIGTERM, with tokens from the environment', async () => {
+  const storeRoot = tempDir();
+  const env = { NXMLC_STORE: storeRoot, NXMLC_S3_BUCKET: '', NXMLC_CACHE_READ_TOKENS: 'r1, r2', NXMLC_CACHE_WRITE_TOKENS: 'w1' };
+  let url = '';
+  let running!: ReturnType<typeof run>;
+  await new Promise<void>((resolve) => {
+    running = run(['cache-server', '--port', '0'], env, (line) => {
+      const m = /cache-server on (http:\/\/\S+)/.exec(line);
+      if (m) {
+        url = m[1];
+        resolve();
+      }
+    });
+  });
+  const hash = '123456789';
+  expect((await fetch(`${url}/v1/cache/${hash}`, { method: 'PUT', headers: { Authorization: 'Bearer r2' }, body: 'x' })).status).toBe(403);
+  expect((await fetch(`${url}/v1/cache/${hash}`, { method: 'PUT', headers: { Authorization: 'Bearer w1' }, body: 'archive' })).status).toBe(200);
+  expect(await (await fetch(`${url}/v1/cache/${hash}`, { headers: { Authorization: 'Bearer r1' } })).text()).toBe('archive');
+  expect(fs.readFileSync(path.join(storeRoot, 'nx-cache', hash), 'utf8')).toBe('archive');
+  process.emit('SIGTERM');
+  expect((await running).code).toBe(0);
 });
