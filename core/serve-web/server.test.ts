@@ -41,7 +41,7 @@ describe('serve-web server', () => {
       expect(await (await get('/config.json')).json()).toEqual({ name: 'llama-q4f16_1', modelUrl: 'model/', libraryUrl: 'lib.mjs', defaultPrompt: 'hello' });
       const lib = parseWebgpuLibrary(await (await get('/lib.mjs')).text());
       expect(lib.metadata.quantization).toBe('q4f16_1');
-      const cache = await (await get('/model/tensor-cache.json')).json();
+      const cache = (await (await get('/model/tensor-cache.json')).json()) as { records: { dataPath: string; nbytes: number }[] };
       const shard = cache.records[0];
       const bytes = new Uint8Array(await (await get(`/model/${shard.dataPath}`)).arrayBuffer());
       expect(bytes.length).toBe(shard.nbytes);
