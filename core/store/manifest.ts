@@ -109,12 +109,55 @@ export async function ensureLocal(store: LocalStore, sha256: string, remote?: Re
       fix: 'Configure the remote store (NXMLC_S3_BUCKET, NXMLC_S3_ENDPOINT) or re-run the stage that produces the files.',
     });
   }
-  // A stable temp name lets an interrupted download resume where it stopped.
+  // A stable temp name lets an interrupted download resume where it stopped; the lock keeps two processes
+  // (e.g. Nx running compile and validate of one model in parallel) from writing it at the same time.
   fs.mkdirSync(store.tmpDir, { recursive: true });
-  const tmp = path.join(store.tmpDir, `fetch-${sha256}`);
-  await remote.download(sha256, tmp);
-  await store.commitTemp(tmp, sha256);
-  return 'fetched';
+  return withBlobLock(store, sha256, async () => {
+    if (store.has(sha256)) return 'local';
+    const tmp = path.join(store.tmpDir, `fetch-${sha256}`);
+    await remote.download(sha256, tmp);
+    await store.commitTemp(tmp, sha256);
+    return 'fetched';
+  });
+}
+
+/** A lock older than this without a heartbeat belongs to a process that died. */
+const STALE_LOCK_MS = 30_000;
+
+async function withBlobLock<T>(store: LocalStore, sha256: string, fn: () => Promise<T | 'local'>): Promise<T | 'local'> {
+  const lock = path.join(store.tmpDir, `fetch-${sha256}.lock`);
+  let fd: number | undefined;
+  while (fd === undefined) {
+    try {
+      fd = fs.openSync(lock, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (store.has(sha256)) return 'local';
+      let age = 0;
+      try {
+        age = Date.now() - fs.statSync(lock).mtimeMs;
+      } catch {
+        continue; // released between our open and stat
+      }
+      if (age > STALE_LOCK_MS) fs.rmSync(lock, { force: true });
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    try {
+      fs.utimesSync(lock, now, now);
+    } catch {
+      /* removed as stale by someone else: they will fetch too, and commitTemp tolerates that */
+    }
+  }, STALE_LOCK_MS / 6);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(heartbeat);
+    fs.closeSync(fd);
+    fs.rmSync(lock, { force: true });
+  }
 }
 
 export interface MaterialiseResult {

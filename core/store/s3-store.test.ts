@@ -116,6 +116,23 @@ describe('S3Store against a real S3-compatible server', () => {
     expect(fs.readFileSync(path.join(out, 'params_shard_0.bin')).equals(bytes)).toBe(true);
   });
 
+  maybe('concurrent fetches of one blob into one store download it once and both succeed', async () => {
+    const producer = new LocalStore(tempDir());
+    const { file, sha, bytes } = blobFile(6 * MiB);
+    await new S3Store(s3!.config(producer.tmpDir, { partSize: 5 * MiB })).upload(file, sha);
+    const root = tempDir();
+    const a = new LocalStore(root);
+    const b = new LocalStore(root);
+    const ra = new S3Store(s3!.config(a.tmpDir, { partSize: 5 * MiB }));
+    const rb = new S3Store(s3!.config(b.tmpDir, { partSize: 5 * MiB }));
+    const gets = [failNth(ra, GetObjectCommand, 99), failNth(rb, GetObjectCommand, 99)];
+    const results = await Promise.all([ensureLocal(a, sha, ra), ensureLocal(b, sha, rb)]);
+    expect(results.sort()).toEqual(['fetched', 'local']);
+    expect(gets[0].calls() + gets[1].calls()).toBe(2); // one download of 2 parts, not two
+    expect(fs.readFileSync(a.pathOf(sha)).equals(bytes)).toBe(true);
+    expect(fs.readdirSync(a.tmpDir).filter((f) => f.includes(sha))).toEqual([]); // lock and temp gone
+  });
+
   maybe('a missing bucket is reported with the variable to fix', async () => {
     const remote = new S3Store(s3!.config(tempDir(), { bucket: 'no-such-bucket' }));
     const { file, sha } = blobFile(1000);
