@@ -39,10 +39,16 @@ test('acquire → store put → materialise on a clean directory → ls → veri
   const env = { NXMLC_STORE: storeRoot, HF_ENDPOINT: hub.url, NXMLC_S3_BUCKET: '' };
   try {
     const ckpt = path.join(tempDir(), 'ckpt');
-    const a = await run(['acquire', 'org/tiny@main', '-o', ckpt], env);
+    const a = await run(['acquire', 'org/tiny@main', '-o', ckpt, '--store'], env);
     expect(a.code).toBe(0);
     expect(a.stdout).toContain(`org/tiny@${sha}`);
     expect(JSON.parse(fs.readFileSync(path.join(ckpt, 'nx-mlc.lock.json'), 'utf8')).revision).toBe(sha);
+
+    expect(a.stderr).toContain(`in the store ${storeRoot}`);
+    const fromLock = tempDir();
+    const m0 = await run(['store', 'materialise', path.join(ckpt, 'nx-mlc.lock.json'), '-o', fromLock], env);
+    expect(m0.stdout).toMatch(/^4 file\(s\)/);
+    expect(fs.readFileSync(path.join(fromLock, 'config.json'), 'utf8')).toBe(fs.readFileSync(path.join(HF_TINY, 'llama', 'config.json'), 'utf8'));
 
     const put = await run(['store', 'put', ckpt, '--include', '\\.safetensors$'], env);
     expect(put.code).toBe(0);
@@ -55,16 +61,16 @@ test('acquire → store put → materialise on a clean directory → ls → veri
     expect(fs.readFileSync(path.join(fresh, 'model.safetensors')).equals(fs.readFileSync(path.join(HF_TINY, 'llama', 'model.safetensors')))).toBe(true);
 
     const ls = await run(['store', 'ls'], env);
-    expect(ls.stdout.trim().split('\n')).toHaveLength(2);
+    expect(ls.stdout.trim().split('\n')).toHaveLength(4); // the 4 checkpoint files, stored once each
     expect(ls.stdout).toContain('7827c8ec4f3e6e7dff34aed82d6a3806ccb27e576625e800710d50285afbaf98');
 
-    expect((await run(['store', 'verify'], env)).stderr).toContain('2 blob(s)');
+    expect((await run(['store', 'verify'], env)).stderr).toContain('4 blob(s)');
     const noLimit = await run(['store', 'gc'], env);
     expect(noLimit.code).toBe(1);
     expect(noLimit.stderr).toContain('--max-size');
     const gc = await run(['store', 'gc', '--max-size', '0', '--keep', ckpt], env);
     expect(gc.code).toBe(0);
-    expect(gc.stdout).toBe(''); // everything is pinned by the manifest
+    expect(gc.stdout.trim().split('\n')).toHaveLength(2); // the two json files; the safetensors are pinned by the manifest
     const gc2 = await run(['store', 'gc', '--max-size', '0'], env);
     expect(gc2.stdout.trim().split('\n')).toHaveLength(2);
   } finally {
