@@ -90,6 +90,22 @@ describe('createNodes', () => {
     expect(hashedPart(after)).not.toBe(before);
   });
 
+  it('downloads a Hub checkpoint with one acquire target whose lock file the stages hash', async () => {
+    const p = await infer({ ...BASE, source: 'org/llama-tiny', revision: 'abc123' });
+    const t = p.targets!;
+    expect(t['acquire']).toMatchObject({
+      executor: 'nx-mlc:acquire',
+      options: { repo: 'org/llama-tiny', revision: 'abc123', output: 'dist/models/llama-tiny/checkpoint' },
+      outputs: ['{workspaceRoot}/dist/models/llama-tiny/checkpoint/nx-mlc.lock.json'],
+    });
+    for (const name of ['gen-config--q0f16', 'convert-weight--q4f16_1']) {
+      expect(t[name].dependsOn).toEqual(['acquire']);
+      expect(t[name].inputs).toContainEqual({ dependentTasksOutputFiles: '**/nx-mlc.lock.json' });
+    }
+    // a local checkpoint has no acquire target
+    expect((await infer(BASE)).targets!['acquire']).toBeUndefined();
+  });
+
   it('is deterministic', async () => {
     expect(JSON.stringify(await infer(BASE))).toBe(JSON.stringify(await infer(BASE)));
   });

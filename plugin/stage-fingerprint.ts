@@ -55,7 +55,7 @@ export function stageFingerprint(workspaceRoot: string, stage: Stage, modelFile:
 function weightLines(workspaceRoot: string, spec: ModelSpec, memo: DigestMemo): Line[] {
   const d = spec.data;
   const lines: Line[] = [['weights-settings', canonical({ source: d.source, revision: d.revision, modelType: d.modelType, sourceFormat: d.sourceFormat })]];
-  if (!spec.sourceDir) return lines;
+  if (spec.repoId) return [...lines, ...sourceFiles(workspaceRoot, spec, [], memo)];
   const dir = path.resolve(workspaceRoot, spec.sourceDir);
   let names: string[] = [];
   try {
@@ -67,7 +67,8 @@ function weightLines(workspaceRoot: string, spec: ModelSpec, memo: DigestMemo): 
 }
 
 function sourceFiles(workspaceRoot: string, spec: ModelSpec, names: string[], memo: DigestMemo): Line[] {
-  if (!spec.sourceDir) return [['hf', `${spec.repoId}@${spec.data.revision ?? 'main'}`]];
+  // a Hub checkpoint is identified by the acquire lock (every file's sha256), a dependent task output
+  if (spec.repoId) return [['hf', `${spec.repoId}@${spec.data.revision ?? 'main'}`]];
   const dir = path.resolve(workspaceRoot, spec.sourceDir);
   return names.map((n) => [n, memo.digest(path.join(dir, n)) ?? 'absent'] as Line);
 }

@@ -44,13 +44,31 @@ export function inferTargets(spec: ModelSpec, o: TargetOptions): Record<string, 
   const qs = spec.data.quantizations;
   const hws = spec.hardware;
 
+  // a Hub checkpoint: one acquire target downloads it; the lock file (commit + every file's sha256) is what
+  // gen-config and convert-weight hash, as a dependent task output, instead of the files
+  const acquired = spec.repoId !== null;
+  const lock = `${spec.sourceDir}/nx-mlc.lock.json`;
+  if (acquired) {
+    targets['acquire'] = {
+      executor: ex('acquire'),
+      options: { repo: spec.repoId, ...(spec.data.revision ? { revision: spec.data.revision } : {}), output: spec.sourceDir },
+      cache: true,
+      inputs: [noExternal],
+      outputs: [ws(lock)],
+      metadata: { description: `Download ${spec.repoId}@${spec.data.revision ?? 'main'} into ${spec.sourceDir} (nx-mlc.lock.json pins every file)`, technologies: TECH },
+    };
+  }
+  const fromSource = acquired ? { dependsOn: ['acquire'] } : {};
+  const lockInput = acquired ? [{ dependentTasksOutputFiles: '**/nx-mlc.lock.json' }] : [];
+
   for (const q of qs) {
     const dir = artifactPaths.modelDir(spec, q);
     targets[fanOutName.genConfig(q)] = {
       executor: ex('gen-config'),
       options: { model: spec.file, quantization: q },
       cache: true,
-      inputs: [fp('gen-config', spec.file), noExternal],
+      ...fromSource,
+      inputs: [fp('gen-config', spec.file), ...lockInput, noExternal],
       outputs: ['mlc-chat-config.json', MODEL_LIB_INPUTS_FILE, ...TOKENIZER_OUTPUTS].map((f) => ws(`${dir}/${f}`)),
       metadata: { description: `Write mlc-chat-config.json (${q}) and copy the tokenizer into ${dir}`, technologies: TECH },
     };
@@ -58,7 +76,8 @@ export function inferTargets(spec: ModelSpec, o: TargetOptions): Record<string, 
       executor: ex('convert-weight'),
       options: { model: spec.file, quantization: q },
       cache: true,
-      inputs: [fp('convert-weight', spec.file), noExternal],
+      ...fromSource,
+      inputs: [fp('convert-weight', spec.file), ...lockInput, noExternal],
       outputs: WEIGHT_OUTPUTS.map((f) => ws(`${dir}/${f}`)),
       metadata: { description: `Quantize the weights to ${q} (tensor-cache.json + params_shard_*.bin in ${dir})`, technologies: TECH },
     };
@@ -129,7 +148,7 @@ export function inferTargets(spec: ModelSpec, o: TargetOptions): Record<string, 
 export function targetGroups(spec: ModelSpec): Record<string, string[]> {
   const qs = spec.data.quantizations;
   return {
-    [TARGET_GROUP]: ['gen-config', 'convert-weight', 'compile', 'validate'],
+    [TARGET_GROUP]: [...(spec.repoId ? ['acquire'] : []), 'gen-config', 'convert-weight', 'compile', 'validate'],
     'gen-config': qs.map(fanOutName.genConfig),
     'convert-weight': qs.map(fanOutName.convertWeight),
     compile: qs.flatMap((q) => spec.hardware.map((hw) => fanOutName.compile(q, hw))),

@@ -23,9 +23,9 @@ export interface ModelSpec {
   root: string;
   name: string;
   data: ModelFile;
-  /** Workspace-relative checkpoint directory, or null when `source` is a Hugging Face repo id. */
-  sourceDir: string | null;
-  /** Hugging Face repo id when the source is not a local directory. */
+  /** Workspace-relative checkpoint directory (for a Hub repo id: where the acquire target downloads it). */
+  sourceDir: string;
+  /** Hugging Face repo id when the source is not a local directory (an `acquire` target fetches it). */
   repoId: string | null;
   hardware: HardwareTarget[];
   /** Workspace-relative directory all artifacts go to. */
@@ -93,7 +93,8 @@ function specOf(workspaceRoot: string, file: string, data: ModelFile): ModelSpec
     seen.add(h.name);
   }
   const outputDir = data.outputDir ? posix(path.normalize(path.join(root, data.outputDir))) : posix(path.join('dist', root));
-  return { file, root, name, data, sourceDir: local, repoId: local === null ? data.source.replace(/^hf:/, '') : null, hardware, outputDir };
+  const repoId = local === null ? data.source.replace(/^hf:/, '') : null;
+  return { file, root, name, data, sourceDir: local ?? `${outputDir}/checkpoint`, repoId, hardware, outputDir };
 }
 
 /** A local directory (relative to the model file) wins; `hf:org/name` or a bare `org/name` that is not a directory is a repo id. */
@@ -101,7 +102,7 @@ function resolveLocalSource(workspaceRoot: string, root: string, source: string)
   if (source.startsWith('hf:')) return null;
   const rel = posix(path.normalize(path.join(root, source)));
   if (path.isAbsolute(source)) return source;
-  if (/^[\w.-]+\/[\w.-]+$/.test(source) && !fs.existsSync(path.join(workspaceRoot, rel))) return null;
+  if (/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(source) && !fs.existsSync(path.join(workspaceRoot, rel))) return null;
   return rel;
 }
 

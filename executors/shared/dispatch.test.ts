@@ -30,8 +30,8 @@ describe('dispatching compile/validate to the fan-out tasks', () => {
     expect(() => fanOutTasks({ stage: 'compile', spec, quantization: 'q3f16_1' }, 'cpu')).toThrow(/q3f16_1/);
   });
 
-  it('treats a bare org/name that is not a directory as a Hugging Face repo id', () => {
-    expect(spec.sourceDir).toBeNull();
+  it('treats a bare org/name that is not a directory as a Hugging Face repo id, downloaded under the output dir', () => {
     expect(spec.repoId).toBe('org/model');
+    expect(spec.sourceDir).toBe('dist/models/m/checkpoint');
   });
 });

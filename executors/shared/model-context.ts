@@ -11,13 +11,6 @@ export function modelSpecOf(root: string, model: string | undefined): ModelSpec 
 export function resolveSource(root: string, explicit: string | undefined, spec: ModelSpec | null, stage: string): string {
   if (explicit) return path.resolve(root, explicit);
   if (!spec) throw new NxMlcError(`${stage}: no checkpoint given`, { field: 'source', fix: 'Set the "source" option, or "model" (an mlc-model.yaml).' });
-  if (!spec.sourceDir) {
-    throw new NxMlcError(`Fetching "${spec.repoId}" from the Hugging Face Hub is not built yet`, {
-      file: path.resolve(root, spec.file),
-      field: 'source',
-      fix: `Download it first (e.g. \`huggingface-cli download ${spec.repoId} --local-dir models/${spec.repoId!.split('/')[1]}\`) and point "source" at that directory.`,
-    });
-  }
   return path.resolve(root, spec.sourceDir);
 }
 
