@@ -124,20 +124,27 @@ export class S3CacheBackend implements CacheBackend {
   }
 
   async put(hash: string, body: Readable, size: number): Promise<'stored' | 'exists'> {
-    // Refuse overwrites (the CREEP guidance). The check-then-write window is closed on services that
-    // honour If-None-Match on writes; elsewhere a racing second writer of the same hash can only
-    // write the same task's output again.
+    // Refuse overwrites (the CREEP guidance): a cheap HEAD first, then If-None-Match: * on the write itself,
+    // which AWS S3, MinIO and R2 enforce atomically (412 when the key appeared meanwhile). Services that
+    // ignore the header leave only the window between HEAD and write, in which a racing writer of the same
+    // hash can only be writing that task's output too.
     if (await this.has(hash)) return 'exists';
     const guarded = body.pipe(lengthGuard(size));
     body.on('error', (e) => guarded.destroy(e));
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: this.keyOf(hash), Body: guarded, ContentType: 'application/octet-stream' },
+      params: { Bucket: this.bucket, Key: this.keyOf(hash), Body: guarded, ContentType: 'application/octet-stream', IfNoneMatch: '*' },
       partSize: this.partSize,
       queueSize: this.queueSize,
       leavePartsOnError: false,
     });
-    await upload.done();
+    try {
+      await upload.done();
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) return 'exists';
+      throw e;
+    }
     return 'stored';
   }
 }
