@@ -117,7 +117,14 @@ export class WebgpuModel {
     const cap = Math.min(opts.contextWindow ?? lib.metadata.context_window_size, lib.metadata.context_window_size);
     const chunk = Math.min(lib.metadata.prefill_chunk_size, cap);
     const V = lib.metadata.vocab_size;
-    const make = (size: number, usage: number, label: string) => device.createBuffer({ size: align4(size), usage, label });
+    const maxBinding = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    const make = (size: number, usage: number, label: string) => {
+      // Every buffer is bound whole; index math in the shaders is i32.
+      if (align4(size) > maxBinding || size / 2 >= 2 ** 31) {
+        throw new Error(`${label} needs ${align4(size)} bytes, past this WebGPU device's ${maxBinding}-byte storage binding limit; use a smaller quantization, context_window_size or prefill_chunk_size`);
+      }
+      return device.createBuffer({ size: align4(size), usage, label });
+    };
     const storage = USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC;
     const uniform = make(UNIFORM_SLOT * lib.steps.length * 2, USAGE.UNIFORM | USAGE.COPY_DST, 'uniforms');
     const tokens = make(chunk * 4, storage, 'tokens');
@@ -126,71 +133,76 @@ export class WebgpuModel {
     const readback = make(maxRows * V * 4, USAGE.MAP_READ | USAGE.COPY_DST, 'logits readback');
     const model = new WebgpuModel(device, lib, f16, uniform, tokens, logits, readback, cap, maxRows);
     model.buffers.push(uniform, tokens, logits, readback);
+    try {
 
-    // Params: one buffer each, filled shard by shard.
-    const params = new Map<string, GPUBuffer>();
-    for (const p of lib.params) {
-      const bytes = p.shape.reduce((a, b) => a * b, 1) * ELEM_BYTES[p.dtype];
-      const b = make(bytes, storage, p.name);
-      params.set(p.name, b);
-      model.buffers.push(b);
-    }
-    await model.loadWeights(weights, params, opts.onProgress);
-
-    const scratch = new Map<string, GPUBuffer>();
-    for (const s of lib.scratch) {
-      const b = make(chunk * s.width * 4, storage, `scratch ${s.name}`);
-      scratch.set(s.name, b);
-      model.buffers.push(b);
-    }
-    const tables = new Map<string, GPUBuffer>();
-    for (const t of lib.tables) {
-      const b = make(t.values.length * 4, storage, `table ${t.name}`);
-      device.queue.writeBuffer(b, 0, new Float32Array(t.values));
-      tables.set(t.name, b);
-      model.buffers.push(b);
-    }
-    const kv: GPUBuffer[] = [];
-    for (let l = 0; l < lib.kv.layers * 2; l++) {
-      const b = make(lib.kv.kvHeads * cap * lib.kv.headDim * 4, storage, `kv ${l >> 1} ${l & 1 ? 'v' : 'k'}`);
-      kv.push(b);
-      model.buffers.push(b);
-    }
-    const resolve = (r: WgslBufRef): GPUBuffer => {
-      switch (r.k) {
-        case 'param': return params.get(r.name)!;
-        case 'scratch': return scratch.get(r.name)!;
-        case 'kv': return kv[2 * r.layer + (r.which === 'v' ? 1 : 0)];
-        case 'tokens': return tokens;
-        case 'logits': return logits;
-        case 'table': return tables.get(r.name)!;
+      // Params: one buffer each, filled shard by shard.
+      const params = new Map<string, GPUBuffer>();
+      for (const p of lib.params) {
+        const bytes = p.shape.reduce((a, b) => a * b, 1) * ELEM_BYTES[p.dtype];
+        const b = make(bytes, storage, p.name);
+        params.set(p.name, b);
+        model.buffers.push(b);
       }
-    };
+      await model.loadWeights(weights, params, opts.onProgress);
 
-    // Pipelines, compiled concurrently, once per kernel variant.
-    const variants = new Map<string, Promise<Variant>>();
-    const variant = (name: string): Promise<Variant> => {
-      if (!variants.has(name)) variants.set(name, model.pipeline(name));
-      return variants.get(name)!;
-    };
-    const prepared = await Promise.all(lib.steps.map(async (s) => ({ s, full: await variant(s.kernel), single: s.single ? await variant(s.single) : undefined })));
-    let firstRows = false;
-    prepared.forEach(({ s, full, single }, i) => {
-      const bindFor = (v: Variant, slot: number) => ({
-        v,
-        slot,
-        bind: device.createBindGroup({
-          layout: v.layout,
-          entries: [
-            ...v.entry.bindings.map((b, j) => ({ binding: j, resource: { buffer: resolve(s.bufs[b.slot]) } })),
-            { binding: v.entry.bindings.length, resource: { buffer: uniform, offset: slot * UNIFORM_SLOT, size: uniformSize(v.entry) } },
-          ],
-        }),
+      const scratch = new Map<string, GPUBuffer>();
+      for (const s of lib.scratch) {
+        const b = make(chunk * s.width * 4, storage, `scratch ${s.name}`);
+        scratch.set(s.name, b);
+        model.buffers.push(b);
+      }
+      const tables = new Map<string, GPUBuffer>();
+      for (const t of lib.tables) {
+        const b = make(t.values.length * 4, storage, `table ${t.name}`);
+        device.queue.writeBuffer(b, 0, new Float32Array(t.values));
+        tables.set(t.name, b);
+        model.buffers.push(b);
+      }
+      const kv: GPUBuffer[] = [];
+      for (let l = 0; l < lib.kv.layers * 2; l++) {
+        const b = make(lib.kv.kvHeads * cap * lib.kv.headDim * 4, storage, `kv ${l >> 1} ${l & 1 ? 'v' : 'k'}`);
+        kv.push(b);
+        model.buffers.push(b);
+      }
+      const resolve = (r: WgslBufRef): GPUBuffer => {
+        switch (r.k) {
+          case 'param': return params.get(r.name)!;
+          case 'scratch': return scratch.get(r.name)!;
+          case 'kv': return kv[2 * r.layer + (r.which === 'v' ? 1 : 0)];
+          case 'tokens': return tokens;
+          case 'logits': return logits;
+          case 'table': return tables.get(r.name)!;
+        }
+      };
+
+      // Pipelines, compiled concurrently, once per kernel variant.
+      const variants = new Map<string, Promise<Variant>>();
+      const variant = (name: string): Promise<Variant> => {
+        if (!variants.has(name)) variants.set(name, model.pipeline(name));
+        return variants.get(name)!;
+      };
+      const prepared = await Promise.all(lib.steps.map(async (s) => ({ s, full: await variant(s.kernel), single: s.single ? await variant(s.single) : undefined })));
+      let firstRows = false;
+      prepared.forEach(({ s, full, single }, i) => {
+        const bindFor = (v: Variant, slot: number) => ({
+          v,
+          slot,
+          bind: device.createBindGroup({
+            layout: v.layout,
+            entries: [
+              ...v.entry.bindings.map((b, j) => ({ binding: j, resource: { buffer: resolve(s.bufs[b.slot]) } })),
+              { binding: v.entry.bindings.length, resource: { buffer: uniform, offset: slot * UNIFORM_SLOT, size: uniformSize(v.entry) } },
+            ],
+          }),
+        });
+        const usesRows = s.scalars.some((e) => e.k === 'var' && e.name === 'rows');
+        firstRows ||= usesRows;
+        model.steps.push({ full: bindFor(full, 2 * i), single: single ? bindFor(single, 2 * i + 1) : undefined, bufs: s.bufs, scalars: s.scalars, usesRows: firstRows });
       });
-      const usesRows = s.scalars.some((e) => e.k === 'var' && e.name === 'rows');
-      firstRows ||= usesRows;
-      model.steps.push({ full: bindFor(full, 2 * i), single: single ? bindFor(single, 2 * i + 1) : undefined, bufs: s.bufs, scalars: s.scalars, usesRows: firstRows });
-    });
+    } catch (e) {
+      model.destroy(); // nothing half-made stays on the device
+      throw e;
+    }
     return model;
   }
 

@@ -146,3 +146,20 @@ describe('webgpu (Node, Dawn): quantised libraries match the reference forward o
     }
   });
 });
+
+describe('webgpu (Node, Dawn): clear refusals', () => {
+  it('weights of another quantization, and a KV cache past the device limit, fail with the reason', async () => {
+    if (skipReason) return console.warn(`skipped: ${skipReason}`);
+    const src = path.join(HF_TINY, 'llama');
+    const q0 = path.join(work, 'refuse-q0f32');
+    const q4 = path.join(work, 'refuse-q4f16_1');
+    genConfig({ source: src, quantization: 'q0f32', convTemplate: 'LM', output: q0 });
+    genConfig({ source: src, quantization: 'q4f16_1', convTemplate: 'LM', output: q4 });
+    await convertWeight({ source: src, quantization: 'q0f32', output: q0, threads: 1 });
+    const lib4 = compileWebgpu({ chatConfigPath: q4, device: 'webgpu', output: path.join(q4, 'lib.mjs'), overrides: 'context_window_size=64' });
+    await expect(WebgpuModel.create(device!, readWebgpuLibrary(lib4.library), new FileWeightSource(q0))).rejects.toThrow(/lack|needs/);
+    // 2 kv heads x 16 dims x 4 bytes x 2^24 positions = 2 GiB per layer, past any binding limit.
+    const huge = compileWebgpu({ chatConfigPath: q0, device: 'webgpu', output: path.join(q0, 'huge.mjs'), overrides: `context_window_size=${2 ** 24};prefill_chunk_size=16` });
+    await expect(WebgpuModel.create(device!, readWebgpuLibrary(huge.library), new FileWeightSource(q0))).rejects.toThrow(/storage binding limit/);
+  });
+});
