@@ -19,6 +19,8 @@ import { ArtifactParams, type GroupLayout } from '../compiler/test-support/artif
 import { FileWeightSource, nodeGpu, nodeWebgpuUnavailable, readWebgpuLibrary } from './node';
 import { requestWebgpuDevice, WebgpuModel } from './model';
 import { useSwiftShaderIfNoDriverChosen } from './test-support/real-env';
+import { WebTokenizer } from './tokenizer';
+import { generate } from './generate';
 
 const ROOT = path.resolve(__dirname, '../..');
 const HF_TINY = path.join(ROOT, 'fixtures/hf-tiny');
@@ -161,5 +163,40 @@ describe('webgpu (Node, Dawn): clear refusals', () => {
     // 2 kv heads x 16 dims x 4 bytes x 2^24 positions = 2 GiB per layer, past any binding limit.
     const huge = compileWebgpu({ chatConfigPath: q0, device: 'webgpu', output: path.join(q0, 'huge.mjs'), overrides: `context_window_size=${2 ** 24};prefill_chunk_size=16` });
     await expect(WebgpuModel.create(device!, readWebgpuLibrary(huge.library), new FileWeightSource(q0))).rejects.toThrow(/storage binding limit/);
+  });
+});
+
+describe('webgpu (Node, Dawn): generate() on the demo model', () => {
+  it('streams the reference greedy continuation; stop strings and stop tokens end it as MLC does', async () => {
+    if (skipReason) return console.warn(`skipped: ${skipReason}`);
+    const demo = path.join(ROOT, 'examples/pycode-6m');
+    const dir = path.join(work, 'demo-q0f32');
+    genConfig({ source: demo, quantization: 'q0f32', convTemplate: 'LM', output: dir });
+    await convertWeight({ source: demo, quantization: 'q0f32', output: dir, threads: 1 });
+    const res = compileWebgpu({ chatConfigPath: dir, device: 'webgpu', output: path.join(dir, 'lib.mjs'), overrides: 'context_window_size=128;prefill_chunk_size=16' });
+    const model = await WebgpuModel.create(device!, readWebgpuLibrary(res.library), new FileWeightSource(dir));
+    try {
+      const info = { token_postproc_method: 'byte_level' as const, strip_space_in_decode: false };
+      const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+      const tok = new WebTokenizer(read('tokenizer.json'), read('tokenizer_config.json'), info, model.vocab);
+      const expected = readExpected(path.join(demo, 'expected.safetensors'));
+      const prompt = Array.from(expected.input_ids.data);
+      const want = Array.from(expected.greedy.data).slice(0, 16);
+      const greedy = { temperature: 0, top_p: 1, repetition_penalty: 1, presence_penalty: 0, frequency_penalty: 0 };
+      const pieces: string[] = [];
+      const out = await generate(model, tok, { prompt, maxTokens: 16, sampling: greedy, onText: (p) => pieces.push(p) });
+      expect(out.tokens).toEqual(want); // 23-token prompt over two prefill chunks of 16, then decode
+      expect(out.text).toBe(tok.decode(want));
+      expect(pieces.join('')).toBe(out.text);
+      expect(out).toMatchObject({ finish: 'length', promptTokens: 23, generatedTokens: 16 });
+      expect(out.decodeTokPerSec).toBeGreaterThan(0);
+
+      const cut = await generate(model, tok, { prompt, maxTokens: 16, sampling: greedy, stopStrings: ['bit_'] });
+      expect(cut).toMatchObject({ finish: 'stop', text: '\n    return n.' });
+      const eos = await generate(model, tok, { prompt, maxTokens: 16, sampling: greedy, stopTokenIds: [want[3]] });
+      expect(eos).toMatchObject({ finish: 'stop', tokens: want.slice(0, 3) });
+    } finally {
+      model.destroy();
+    }
   });
 });
