@@ -6,8 +6,8 @@ import { parse } from 'yaml';
 import { ciGenerator, declaredTargets } from './generator';
 import { buildWorkflow } from './workflow';
 
-// The GitHub Actions workflow schema from SchemaStore (see vendor/README.md).
-const schema = JSON.parse(fs.readFileSync(path.join(__dirname, 'vendor', 'github-workflow.schema.json'), 'utf8'));
+// GitHub Actions' documented workflow syntax as a JSON schema (see workflow-schema/README.md).
+const schema = JSON.parse(fs.readFileSync(path.join(__dirname, 'workflow-schema', 'github-workflow.schema.json'), 'utf8'));
 const ajv = new Ajv({ strict: false, allErrors: true });
 const validateWorkflow = ajv.compile(schema);
 
@@ -60,13 +60,16 @@ describe('ci generator', () => {
     expect(wf.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER).toBeUndefined();
   });
 
-  test('the schema check is not vacuous: a job without runs-on is rejected', () => {
+  test('the schema check is not vacuous: a job without runs-on, or with a misspelled key, is rejected', () => {
     const wf = buildWorkflow({ targets: ['cpu'] }) as { jobs: Record<string, Record<string, unknown>> };
     delete wf.jobs['compile-cpu']['runs-on'];
     expect(validateWorkflow(wf)).toBe(false);
     const wf2 = buildWorkflow({ targets: ['cpu'] }) as { jobs: Record<string, Record<string, unknown>> };
-    wf2.jobs['compile-cpu']['runs-on'] = 'ubuntu-latset';
+    wf2.jobs['compile-cpu']['timeout_minutes'] = 30;
     expect(validateWorkflow(wf2)).toBe(false);
+    const wf3 = buildWorkflow({ targets: ['cpu'] }) as { jobs: Record<string, { steps: Record<string, unknown>[] }> };
+    wf3.jobs['compile-cpu'].steps[0].uses = 'actions/checkout';
+    expect(validateWorkflow(wf3)).toBe(false);
   });
 
   test('unknown targets and an empty list name the field and the fix', () => {
