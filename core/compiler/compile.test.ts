@@ -40,6 +40,7 @@ describe('target registry', () => {
     expect(resolveDevice('llvm').target.name).toBe('cpu');
     expect(resolveDevice('cpu:native').variant).toBe('native');
     expect(resolveDevice('cpu').variant).toBe('portable');
+    expect(resolveDevice('cpu:avx512').variant).toBe('avx512');
   });
 
   it.each(['cuda', 'cuda:0', 'metal', 'vulkan', 'rocm', 'webgpu', 'iphone', 'android'])('%s is recognised but not built yet', (d) => {

@@ -16,7 +16,7 @@ export interface TargetSpec {
 }
 
 export const TARGETS: TargetSpec[] = [
-  { name: 'cpu', aliases: ['llvm', 'cpu:native', 'cpu:portable'], language: 'C++', toolchain: 'g++', extension: '.so', built: true },
+  { name: 'cpu', aliases: ['llvm', 'cpu:native', 'cpu:portable', 'cpu:avx512'], language: 'C++', toolchain: 'g++', extension: '.so', built: true },
   { name: 'cuda', aliases: [], language: 'CUDA C++', toolchain: 'nvcc', extension: '.so', built: false },
   { name: 'rocm', aliases: [], language: 'HIP', toolchain: 'hipcc', extension: '.so', built: false },
   { name: 'vulkan', aliases: ['vulkan:generic'], language: 'GLSL', toolchain: 'glslang', extension: '.so', built: false },
@@ -28,8 +28,11 @@ export const TARGETS: TargetSpec[] = [
 
 export interface ResolvedDevice {
   target: TargetSpec;
-  /** cpu: 'native' (-march=native, this machine only) or 'portable' (x86-64 with AVX2/FMA when available). */
-  variant: 'native' | 'portable';
+  /**
+   * cpu: 'portable' (default: x86-64 with AVX2/FMA/F16C when this host has them), 'native'
+   * (-march=native, this machine only) or 'avx512' (AVX-512 F/BW/VL/DQ/VNNI for AVX-512 fleets).
+   */
+  variant: 'native' | 'portable' | 'avx512';
 }
 
 export function resolveDevice(device: string): ResolvedDevice {
@@ -48,5 +51,5 @@ export function resolveDevice(device: string): ResolvedDevice {
       fix: 'compile with --device cpu, or use MLC-LLM\'s own `mlc_llm compile` for this target',
     });
   }
-  return { target, variant: base === 'cpu:native' ? 'native' : 'portable' };
+  return { target, variant: base === 'cpu:native' ? 'native' : base === 'cpu:avx512' ? 'avx512' : 'portable' };
 }

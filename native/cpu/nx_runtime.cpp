@@ -22,57 +22,76 @@ static inline void nx_relax() {}
 #endif
 
 // ---------------- thread pool ----------------
-// Workers spin briefly on a generation counter (a decode step issues a few hundred short
-// parallel-fors, so waking through a condition variable each time would dominate), then sleep.
+// A parallel-for is cut into a few chunks per thread that participants claim from one atomic ticket
+// (generation << 32 | next chunk). The caller works too and only waits for chunks that were claimed
+// and are still running, so a worker that the OS has not scheduled (an oversubscribed CI machine)
+// costs nothing: its share is taken by whoever is running. Workers spin briefly (a decode step issues
+// a few hundred short parallel-fors), then yield, then sleep. Each row of a kernel is computed by
+// exactly one thread, so results do not depend on who ran which chunk.
 struct nx_pool {
   int nthreads = 1;
   std::vector<std::thread> threads;
-  std::atomic<uint64_t> gen{0};
-  std::atomic<int> pending{0};
+  std::atomic<uint64_t> wake{0};
+  std::atomic<uint64_t> ticket{0};
+  std::atomic<int64_t> done{0};
+  uint32_t gen = 0;
+  int64_t chunks = 0;
   nx_range_fn fn = nullptr;
   void *ctx = nullptr;
   int64_t lo = 0, hi = 0;
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<int> sleepers{0};
-  bool stop = false;
+  std::atomic<bool> stop{false};
 
-  void block(int i) const {
-    const int64_t chunk = (hi - lo + nthreads - 1) / nthreads;
-    const int64_t a = lo + i * chunk, b = std::min(hi, a + chunk);
+  void exec(int64_t i) const {
+    const int64_t per = (hi - lo + chunks - 1) / chunks;
+    const int64_t a = lo + i * per, b = std::min(hi, a + per);
     if (a < b) fn(ctx, a, b);
   }
 
-  void worker(int i) {
+  // Claim and run chunks of job `g` until none is left (or the job is no longer current).
+  void work(uint64_t g) {
+    for (;;) {
+      uint64_t t = ticket.load(std::memory_order_acquire);
+      if ((t >> 32) != g) return;
+      const int64_t i = (int64_t)(t & 0xffffffffu);
+      if (i >= chunks) return;
+      if (ticket.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel)) {
+        exec(i);
+        done.fetch_add(1, std::memory_order_acq_rel);
+      }
+    }
+  }
+
+  void worker() {
     uint64_t seen = 0;
     for (;;) {
       int spins = 0;
-      while (gen.load(std::memory_order_acquire) == seen) {
+      while (wake.load(std::memory_order_acquire) == seen) {
         ++spins;
         if (spins < 20000) { nx_relax(); continue; }
-        // Oversubscribed machines (CI running several jobs): give the core away instead of burning it.
-        if (spins < 20000 + 2000) { std::this_thread::yield(); continue; }
+        if (spins < 22000) { std::this_thread::yield(); continue; }
         std::unique_lock<std::mutex> lk(mu);
         sleepers.fetch_add(1);
-        cv.wait(lk, [&] { return gen.load(std::memory_order_acquire) != seen; });
+        cv.wait(lk, [&] { return wake.load(std::memory_order_acquire) != seen; });
         sleepers.fetch_sub(1);
       }
-      seen = gen.load(std::memory_order_acquire);
-      if (stop) return;
-      block(i);
-      pending.fetch_sub(1, std::memory_order_acq_rel);
+      seen = wake.load(std::memory_order_acquire);
+      if (stop.load()) return;
+      work(ticket.load(std::memory_order_acquire) >> 32);
     }
   }
 
   explicit nx_pool(int n) : nthreads(n) {
-    for (int i = 1; i < n; ++i) threads.emplace_back([this, i] { worker(i); });
+    for (int i = 1; i < n; ++i) threads.emplace_back([this] { worker(); });
   }
 
   ~nx_pool() {
     {
       std::lock_guard<std::mutex> lk(mu);
-      stop = true;
-      gen.fetch_add(1, std::memory_order_acq_rel);
+      stop.store(true);
+      wake.fetch_add(1, std::memory_order_acq_rel);
     }
     cv.notify_all();
     for (auto &t : threads) t.join();
@@ -80,15 +99,18 @@ struct nx_pool {
 
   void run(int64_t a, int64_t b, nx_range_fn f, void *c) {
     fn = f; ctx = c; lo = a; hi = b;
-    pending.store(nthreads - 1, std::memory_order_release);
+    chunks = std::min<int64_t>(b - a, (int64_t)nthreads * 4);
+    done.store(0, std::memory_order_relaxed);
+    const uint64_t g = ++gen;
+    ticket.store(g << 32, std::memory_order_release);
     if (sleepers.load() > 0) {
-      { std::lock_guard<std::mutex> lk(mu); gen.fetch_add(1, std::memory_order_acq_rel); }
+      { std::lock_guard<std::mutex> lk(mu); wake.fetch_add(1, std::memory_order_acq_rel); }
       cv.notify_all();
     } else {
-      gen.fetch_add(1, std::memory_order_acq_rel);
+      wake.fetch_add(1, std::memory_order_acq_rel);
     }
-    block(0);
-    for (int spins = 0; pending.load(std::memory_order_acquire) != 0; ++spins) {
+    work(g);
+    for (int spins = 0; done.load(std::memory_order_acquire) < chunks; ++spins) {
       if (spins < 20000) nx_relax();
       else std::this_thread::yield();
     }

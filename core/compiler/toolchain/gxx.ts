@@ -46,13 +46,15 @@ export function hostCpuFlags(): Set<string> {
 
 /**
  * Flags: `native` builds for this machine only (-march=native); `portable` builds x86-64 with
- * AVX2/FMA/F16C when this host has them (so it runs on any AVX2 machine), else baseline x86-64.
+ * AVX2/FMA/F16C when this host has them (so it runs on any AVX2 machine), else baseline x86-64;
+ * `avx512` targets AVX-512 (F/BW/VL/DQ/VNNI) machines whatever the build host.
  */
-export function gxxFlags(opt: OptLevel, variant: 'native' | 'portable', flags = hostCpuFlags()): string[] {
+export function gxxFlags(opt: OptLevel, variant: 'native' | 'portable' | 'avx512', flags = hostCpuFlags()): string[] {
   const level = { O0: '-O1', O1: '-O2', O2: '-O3', O3: '-O3' }[opt];
   const isa: string[] = [];
   if (process.arch === 'x64') {
     if (variant === 'native') isa.push('-march=native');
+    else if (variant === 'avx512') isa.push('-mavx2', '-mfma', '-mf16c', '-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512dq', '-mavx512vnni');
     else if (flags.has('avx2') && flags.has('fma')) isa.push('-mavx2', '-mfma', '-mf16c');
   }
   return [
