@@ -139,8 +139,10 @@ function main(): void {
           prompt,
           maxTokens: opts.maxTokens ?? Number($('max-tokens').value),
           sampling: { temperature: greedy ? 0 : cfg.temperature, top_p: cfg.top_p, repetition_penalty: cfg.repetition_penalty, presence_penalty: cfg.presence_penalty, frequency_penalty: cfg.frequency_penalty },
-          stopTokenIds: [...eos, ...(conv?.stop_token_ids ?? [])],
-          stopStrings: conv?.stop_str ?? [],
+          // Completion (base models, raw ids) stops at EOS only, as `nx-mlc validate` without --template does;
+          // a chat turn also stops at the template's stop tokens and strings, as `nx-mlc chat` does.
+          stopTokenIds: chatMode ? [...conv!.stop_token_ids, ...eos] : eos,
+          stopStrings: chatMode ? conv!.stop_str : [],
           onText: (piece, s) => {
             bot.textContent += piece;
             $('stats').textContent = `${s.generatedTokens} tokens · decode ${s.decodeTokPerSec.toFixed(1)} tok/s`;
