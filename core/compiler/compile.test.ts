@@ -96,6 +96,8 @@ describe('config resolution', () => {
     expect(nxError(() => lowerToCpp(dir, {})).field).toBe('model_type');
     fs.writeFileSync(path.join(dir, 'mlc-chat-config.json'), JSON.stringify({ ...base, quantization: 'q4f16_ft' }));
     expect(nxError(() => lowerToCpp(dir, {})).field).toBe('quantization');
+    fs.writeFileSync(path.join(dir, 'mlc-chat-config.json'), JSON.stringify(base));
+    expect(nxError(() => lowerToCpp(dir, { tensor_parallel_shards: 2 })).field).toBe('tensor_parallel_shards');
   });
 });
 

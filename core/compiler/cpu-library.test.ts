@@ -23,6 +23,8 @@ import { HfAsMlcParams } from '../reference/test-support/hf-as-mlc';
 
 const ROOT = path.resolve(__dirname, '../..');
 const HF_TINY = path.join(ROOT, 'fixtures/hf-tiny');
+/** Checkpoint directory of a fixture name: hf-tiny's, or the demo model's. */
+const srcDir = (fixture: string) => (fixture === 'pycode-6m' ? path.join(ROOT, 'examples/pycode-6m') : path.join(HF_TINY, fixture));
 const haveCompiler = findGxx() !== null;
 if (!haveCompiler) console.warn('cpu-library tests skipped: no g++/clang++ on this machine');
 const maybe = haveCompiler ? describe : describe.skip;
@@ -38,7 +40,7 @@ interface Built {
 }
 
 async function build(fixture: string, quantization: string, ropeInvFreqDtype?: 'float32' | 'bfloat16' | 'float16', opt = 'O2'): Promise<Built> {
-  const src = path.join(HF_TINY, fixture);
+  const src = srcDir(fixture);
   const dir = path.join(work, `${fixture}-${quantization}-${ropeInvFreqDtype ?? 'f32'}`);
   if (!fs.existsSync(path.join(dir, 'tensor-cache.json'))) {
     genConfig({ source: src, quantization, convTemplate: 'LM', output: dir });
@@ -86,17 +88,19 @@ const FIDELITY: [fixture: string, quantization: string, exactWeights: boolean][]
   ['qwen3', 'q0f32', false],
   ['gemma2', 'q0f32', true],
   ['phi3', 'q0f32', false],
+  ['pycode-6m', 'q0f32', false],
 ];
 
 maybe('unquantised library reproduces transformers', () => {
   it.each(FIDELITY)('%s %s: logits within 1e-3, greedy identical, decode == prefill', async (fixture, quantization, exactWeights) => {
-    const hf = JSON.parse(fs.readFileSync(path.join(HF_TINY, fixture, 'config.json'), 'utf8'));
-    // transformers casts inv_freq to the checkpoint dtype; reproduce that to compare with its logits.
-    const b = await build(fixture, quantization, hf.dtype);
-    const expected = readExpected(path.join(HF_TINY, fixture, 'expected.safetensors'));
+    const hf = JSON.parse(fs.readFileSync(path.join(srcDir(fixture), 'config.json'), 'utf8'));
+    // transformers casts inv_freq to the checkpoint dtype; reproduce that to compare with its logits
+    // (the demo model's expected logits come from a float32 load).
+    const b = await build(fixture, quantization, fixture === 'pycode-6m' ? 'float32' : hf.dtype);
+    const expected = readExpected(path.join(srcDir(fixture), 'expected.safetensors'));
     const prompt = Array.from(expected.input_ids.data);
     const V = b.lib.metadata.vocab_size;
-    const inst = exactWeights ? exactInstance(b, path.join(HF_TINY, fixture), hf.model_type) : instance(b);
+    const inst = exactWeights ? exactInstance(b, srcDir(fixture), hf.model_type) : instance(b);
     try {
       const all = inst.prefill(prompt, true);
       expect(all.length).toBe(prompt.length * V);
@@ -143,6 +147,7 @@ const QUANT_CASES: [string, string][] = [
   ['llama-tied', 'q4f32_1'],
   ['mistral', 'q3f16_1'],
   ['gemma2', 'q0f32'],
+  ['pycode-6m', 'q4f16_1'],
 ];
 
 maybe('quantised libraries match the reference forward on the same weights', () => {
@@ -155,7 +160,7 @@ maybe('quantised libraries match the reference forward on the same weights', () 
     const kOf = (base: string) =>
       /down_proj$/.test(base) ? Number(mc.intermediate_size) : /(o_proj|out_proj)$/.test(base) ? heads * headDim : Number(mc.hidden_size);
     const ref = new ReferenceModel(referenceConfigFrom(b.modelType, mc, { invFreqDtype: 'float32' }), new ArtifactParams(b.dir, GROUP[quantization], kOf));
-    const expected = readExpected(path.join(HF_TINY, fixture, 'expected.safetensors'));
+    const expected = readExpected(path.join(srcDir(fixture), 'expected.safetensors'));
     const prompt = Array.from(expected.input_ids.data);
     const want = ref.forwardAll(prompt);
     const inst = instance(b, 1);

@@ -31,6 +31,15 @@ export function commonDims(r: ConfigReader): ModelDims {
       fix: 'pass --overrides "context_window_size=4096" (sliding-window-only models need an explicit cache size)',
     });
   }
+  for (const f of ['tensor_parallel_shards', 'pipeline_parallel_stages']) {
+    if (r.positive(f, 1) > 1) {
+      throw new NxMlcError(`${f} = ${r.cfg[f]}: the cpu target runs one shard on one device`, {
+        file: r.file,
+        field: f,
+        fix: `regenerate the config without --${f.replace(/_/g, '-')}, or pass --overrides "${f}=1"`,
+      });
+    }
+  }
   if (heads % kvHeads !== 0) {
     throw new NxMlcError(`num_attention_heads (${heads}) is not a multiple of num_key_value_heads (${kvHeads})`, {
       file: r.file,
