@@ -16,6 +16,8 @@ import { convertWeight } from '../weights/convert';
 import { compileWebgpu } from '../compiler/compile-webgpu';
 import { readExpected } from '../reference/test-support/expected';
 import { serveWeb, type ServeWebHandle } from './server';
+import { loadTokenizer } from '../runtime/tokenizer';
+import { promptTokens } from '../runtime/prompt';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DEMO = path.join(ROOT, 'examples/pycode-6m');
@@ -42,19 +44,19 @@ const maybe = reason ? describe.skip : describe;
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-mlc-webgpu-browser-'));
 
-async function modelDir(quantization: string): Promise<string> {
-  const dir = path.join(work, `pycode-6m-${quantization}`);
-  genConfig({ source: DEMO, quantization, convTemplate: 'LM', output: dir });
+async function modelDir(quantization: string, convTemplate = 'LM', context = 128): Promise<string> {
+  const dir = path.join(work, `pycode-6m-${quantization}-${convTemplate}`);
+  genConfig({ source: DEMO, quantization, convTemplate, output: dir });
   await convertWeight({ source: DEMO, quantization, output: dir, threads: 1 });
   // A short context keeps the KV cache small; the library lives next to the weights, as serve-web finds it.
-  compileWebgpu({ chatConfigPath: dir, device: 'webgpu', output: path.join(dir, `pycode-6m-${quantization}-webgpu.mjs`), overrides: 'context_window_size=128;prefill_chunk_size=32' });
+  compileWebgpu({ chatConfigPath: dir, device: 'webgpu', output: path.join(dir, `pycode-6m-${quantization}-webgpu.mjs`), overrides: `context_window_size=${context};prefill_chunk_size=32` });
   return dir;
 }
 
 interface PageApi {
   nxmlc: {
     ready: Promise<{ adapter: string; f16: boolean; loadSeconds: number }>;
-    generate(o: { ids?: number[]; text?: string; maxTokens?: number; greedy?: boolean }): Promise<{ tokens: number[]; text: string; decodeTokPerSec: number }>;
+    generate(o: { ids?: number[]; text?: string; maxTokens?: number; greedy?: boolean }): Promise<{ tokens: number[]; text: string; decodeTokPerSec: number; prompt: number[] }>;
   };
 }
 
@@ -125,6 +127,23 @@ maybe('WebGPU chat page in headless Chromium (SwiftShader)', () => {
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`screenshot: ${shot}`);
     expect(fs.statSync(shot).size).toBeGreaterThan(1000);
+    await page.close();
+  });
+
+  it('chat template: each turn is the conversation so far, rendered as `nx-mlc chat` renders it', async () => {
+    // The demo is a base model, so the replies are not chat; what is checked is the page's prompt assembly.
+    const dir = await modelDir('q4f16_1', 'chatml', 512); // chatml's default system prompt is long
+    const { page } = await open(dir);
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'mlc-chat-config.json'), 'utf8'));
+    const tok = loadTokenizer(dir, cfg.tokenizer_info, 4096);
+    const ask = (text: string) => page.evaluate((o) => (globalThis as unknown as PageApi).nxmlc.generate(o), { text, maxTokens: 6, greedy: true });
+    const first = await ask('Write a loop.');
+    expect(first.prompt).toEqual(promptTokens(cfg.conv_template, [['user', 'Write a loop.'], ['assistant', null]], (t) => tok.encode(t)));
+    const second = await ask('Again.');
+    expect(second.prompt).toEqual(
+      promptTokens(cfg.conv_template, [['user', 'Write a loop.'], ['assistant', first.text], ['user', 'Again.'], ['assistant', null]], (t) => tok.encode(t)),
+    );
+    expect(await page.locator('#output .turn').count()).toBe(2);
     await page.close();
   });
 });

@@ -41,6 +41,10 @@ const rate = (n: number, s: number) => (s > 0 ? n / s : 0);
 
 /** Run one request from an empty KV cache (the page keeps no history between requests of a base model). */
 export async function generate(model: WebgpuModel, tok: WebTokenizer, req: WebGenerateRequest, activeVocab = model.vocab): Promise<WebGenerateResult> {
+  if (req.prompt.length === 0) throw new Error('the prompt encodes to no tokens');
+  if (req.prompt.length >= model.contextWindow) {
+    throw new Error(`the prompt has ${req.prompt.length} tokens, the context window ${model.contextWindow}: shorten it (or clear the conversation)`);
+  }
   model.reset();
   const sampler = new Sampler(req.sampling, activeVocab, req.seed ?? 0);
   const filter = new StopStringFilter(req.stopStrings ?? []);

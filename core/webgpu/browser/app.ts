@@ -105,7 +105,7 @@ function main(): void {
   let cancel = false;
   const history: ChatMessage[] = [];
 
-  const run = async (opts: PageGenerateOptions): Promise<WebGenerateResult> => {
+  const run = async (opts: PageGenerateOptions): Promise<WebGenerateResult & { prompt: number[] }> => {
     const { model, tok, cfg } = await loaded;
     if (busy) throw new Error('a generation is already running');
     busy = true;
@@ -117,8 +117,8 @@ function main(): void {
       let prompt: number[];
       if (opts.ids) prompt = opts.ids;
       else if (chatMode) {
-        history.push([conv!.roles.user, opts.text ?? '']);
-        prompt = promptTokens(conv!, [...history, [conv!.roles.assistant, null]], (s) => tok.encode(s));
+        history.push(['user', opts.text ?? '']);
+        prompt = promptTokens(conv!, [...history, ['assistant', null]], (s) => tok.encode(s));
       } else prompt = tok.encode(opts.text ?? '');
       const out = $('output');
       const turn = web.document.createElement('div');
@@ -151,10 +151,10 @@ function main(): void {
         },
         cfg.active_vocab_size ?? model.vocab,
       );
-      if (chatMode) history.push([conv!.roles.assistant, res.text]);
+      if (chatMode) history.push(['assistant', res.text]);
       $('stats').textContent =
         `${res.generatedTokens} tokens (${res.finish}) · prefill ${res.promptTokens} tokens at ${res.prefillTokPerSec.toFixed(1)} tok/s · decode ${res.decodeTokPerSec.toFixed(1)} tok/s`;
-      return res;
+      return { ...res, prompt };
     } finally {
       busy = false;
       $('send').disabled = false;
