@@ -4,7 +4,7 @@
  * (qkv bias, q/k norm, sandwich norms, soft-caps, sliding windows) through ModelDims.
  */
 import type { Expr, Kernel } from '../ir/ir';
-import { add, c, mul, v } from '../ir/build';
+import { c, mul, v } from '../ir/build';
 import type { ModelDims, WeightNames } from './model-dims';
 import type { BufRef, Plan, Step } from './plan';
 import { linearParams, type ParamDecl, type QuantScheme } from './quant';
@@ -137,4 +137,3 @@ export function lowerModel(dims: ModelDims, names: WeightNames, q: QuantScheme, 
     kv: { layers: dims.layers, kvHeads: HKV, headDim: D },
   };
 }
-void add;

@@ -7,7 +7,7 @@
  * for sliding-window layers, else 0. Optional gemma2 logit soft-capping: s = cap * tanh(s / cap).
  */
 import type { Kernel } from '../../ir/ir';
-import { add, buf, div, exp, f, ge, kernel, let_, load, local, loop, max, mul, rmax, scalar, select, store, sub, sum, tanh, v, assign } from '../../ir/build';
+import { add, assign, buf, div, exp, f, kernel, let_, load, local, loop, max, mul, rmax, scalar, store, sub, sum, tanh, v } from '../../ir/build';
 
 export function kvAppendKernel(hq: number, hkv: number, d: number): Kernel {
   const rowLen = (hq + 2 * hkv) * d;
@@ -79,4 +79,3 @@ export function attentionKernel(s: AttentionSpec): Kernel {
     ],
   );
 }
-void select; void ge;

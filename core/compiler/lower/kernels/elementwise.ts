@@ -1,6 +1,6 @@
 /** Small elementwise kernels: gated MLP activations, residual adds, scaling, soft-capping, embedding lookup. */
 import type { Kernel } from '../../ir/ir';
-import { add, buf, cast, div, exp, f, kernel, let_, load, loop, mul, scalar, store, tanh, v } from '../../ir/build';
+import { add, buf, div, exp, f, kernel, let_, load, loop, mul, scalar, store, tanh, v } from '../../ir/build';
 import { dequantExpr, weightBuffers, type QuantScheme } from '../quant';
 
 export type Activation = 'silu' | 'gelu_tanh';
@@ -56,4 +56,3 @@ export function embedKernel(q: QuantScheme, vocab: number, hidden: number, scale
     [loop('t', 0, v('n'), [let_('tok', load({ name: 'tokens', t: 'i32' }, v('t'))), loop('i', 0, hidden, [store('out', add(mul(v('t'), hidden), v('i')), val)])])],
   );
 }
-void cast;

@@ -7,7 +7,7 @@
  * renderer turns into vector FMAs. Decode is the same kernel with n = 1.
  */
 import type { Intrinsic, Kernel } from '../../ir/ir';
-import { add, buf, kernel, let_, load, local, loop, min, mul, scalar, store, sub, sum, v, loadF32, c } from '../../ir/build';
+import { add, buf, kernel, let_, load, local, loop, min, mul, scalar, store, sub, sum, v, loadF32 } from '../../ir/build';
 import { dequantExpr, weightBuffers, type QuantScheme } from '../quant';
 
 export interface MatmulSpec {
@@ -93,4 +93,3 @@ export function gemvKernel(s: MatmulSpec): Kernel {
   );
   return { ...k, intrinsic: q4Intrinsic(s, 'q4_gemv') };
 }
-void c;
