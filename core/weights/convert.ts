@@ -83,7 +83,8 @@ export async function convertWeight(opts: ConvertOptions): Promise<ConvertSummar
   const mapping = buildWeightMapping(modelType, ckpt.config.raw as Record<string, unknown>, ckpt.config.file, { awq });
   const plan = buildConvertPlan(ckpt, mapping, quant, ckpt.config.file);
   const threads = Math.max(1, opts.threads ?? os.availableParallelism());
-  const writer = new ShardWriter(opts.output, threads > 1);
+  // shard writing + md5 run on their own threads (two, so that two shards hash at once) unless inline
+  const writer = new ShardWriter(opts.output, threads > 1 ? 2 : 0);
   const runner = createJobRunner(threads);
   const cache = opts.cacheDir ? new TensorOutputCache(opts.cacheDir, quant.name) : undefined;
   let reused = 0;
@@ -264,8 +265,8 @@ class ParamAssembler {
     const w = new Uint8Array(result.outputs[0]);
     if (this.full) this.full.set(w, (this.rowsSeen * this.p.outputs[0].nbytes) / this.p.rows);
     else {
-      this.sink!.write(w);
-      this.tee?.write(0, w);
+      this.tee?.write(0, w); // before the sink, which may move the buffer away
+      this.sink!.write(w, true);
     }
     if (this.scales) this.scales.set(new Uint8Array(result.outputs[1]), (this.rowsSeen * this.p.outputs[1].nbytes) / this.p.rows);
     this.rowsSeen += rows;
@@ -274,10 +275,10 @@ class ParamAssembler {
   finish(): void {
     const [o0, o1] = this.p.outputs;
     const writeWhole = (spec: typeof o0, bytes: Uint8Array, i: number) => {
-      const sink = this.writer.add(spec);
-      sink.write(bytes);
-      sink.end();
       this.tee?.write(i, bytes);
+      const sink = this.writer.add(spec);
+      sink.write(bytes, true); // nothing reads these bytes afterwards
+      sink.end();
     };
     if (this.full) writeWhole(o0, transpose(new Uint32Array(this.full.buffer), this.p.rows, o0.shape[0]), 0);
     else this.sink!.end();

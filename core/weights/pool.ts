@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Job, JobResult, runJob } from './job';
+import { buildWorkerScript } from './ts-worker-build';
 
 /**
  * Runs quantizer jobs on worker threads (or inline when threads <= 1). Workers need JavaScript: from the
- * built package the worker is dist/…/quant-worker.js; from TypeScript sources (jest, ts-node) it is the .ts
- * file loaded through @swc-node/register.
+ * built package the worker is dist/…/quant-worker.js; from TypeScript sources (jest, swc-node) the .ts
+ * modules are transpiled to a temp folder first (see ts-worker-build.ts).
  */
 export interface JobRunner {
   run(job: Job): Promise<JobResult>;
@@ -20,12 +21,31 @@ export function createJobRunner(threads: number): JobRunner {
   return new WorkerPool(threads);
 }
 
-/** A worker running the sibling module `name` (.js when running compiled, .ts through @swc-node/register otherwise). */
+/** A worker running the sibling module `name` (its .js when running compiled; transpiled from .ts otherwise). */
 export function spawnTsOrJsWorker(name: string, workerData?: unknown): Worker {
   const js = path.join(__dirname, `${name}.js`);
-  if (fs.existsSync(js) && __filename.endsWith('.js')) return new Worker(js, { workerData });
-  const ts = path.join(__dirname, `${name}.ts`);
-  return new Worker(`require('@swc-node/register'); require(${JSON.stringify(ts)});`, { eval: true, workerData });
+  if (fs.existsSync(js) && __filename.endsWith('.js')) return track(new Worker(js, { workerData }));
+  return track(new Worker(buildWorkerScript(path.join(__dirname, `${name}.ts`)), { workerData }));
+}
+
+const exited = new WeakSet<Worker>();
+
+/**
+ * Ask a worker to finish its queued messages and exit, and wait for it (rather than `terminate()`, which
+ * could cut a shard write short).
+ */
+export function stopWorker(w: Worker): Promise<void> {
+  if (exited.has(w)) return Promise.resolve();
+  return new Promise((resolve) => {
+    w.once('exit', () => resolve());
+    w.ref();
+    w.postMessage({ op: 'stop' });
+  });
+}
+
+function track(w: Worker): Worker {
+  w.once('exit', () => exited.add(w));
+  return w;
 }
 
 function spawnWorker(): Worker {
@@ -78,6 +98,6 @@ class WorkerPool implements JobRunner {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.all.map((w) => w.terminate()));
+    await Promise.all(this.all.map(stopWorker));
   }
 }

@@ -6,11 +6,15 @@ import { ShardWriter } from './shard-writer';
 
 const MiB = 2 ** 20;
 
-function tensor(writer: ShardWriter, name: string, nbytes: number, fill: number, pieces = 3): void {
+/** Writes `nbytes` of `fill`; with `owned`, every piece is a fresh buffer handed over (the I/O thread may move it). */
+function tensor(writer: ShardWriter, name: string, nbytes: number, fill: number, pieces = 3, owned = false): void {
   const sink = writer.add({ name, shape: [nbytes / 2], dtype: 'float16', nbytes });
   const data = Buffer.alloc(nbytes, fill);
   const step = Math.ceil(nbytes / pieces);
-  for (let o = 0; o < nbytes; o += step) sink.write(data.subarray(o, Math.min(nbytes, o + step)));
+  for (let o = 0; o < nbytes; o += step) {
+    const piece = data.subarray(o, Math.min(nbytes, o + step));
+    sink.write(owned ? new Uint8Array(piece) : piece, owned);
+  }
   sink.end();
 }
 
@@ -19,11 +23,11 @@ describe('ShardWriter follows TVM dump_tensor_cache sharding (spec §4.3)', () =
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shards-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test.each([false, true])('big tensors jump the queue; pending flushes at >= 32 MiB; offsets concatenate (md5 on a worker: %s)', async (hashOnWorker) => {
-    const w = new ShardWriter(dir, hashOnWorker);
+  test.each([0, 2])('big tensors jump the queue; pending flushes at >= 32 MiB; offsets concatenate (I/O threads: %s)', async (ioThreads) => {
+    const w = new ShardWriter(dir, ioThreads);
     tensor(w, 'a', 10 * MiB, 1); // pending 10
     tensor(w, 'b', 10 * MiB, 2); // pending 20
-    tensor(w, 'c', 20 * MiB, 3); // 20+20 >= 32 and 2·20 >= 32: alone, shard 0, pending untouched
+    tensor(w, 'c', 20 * MiB, 3, 3, true); // 20+20 >= 32 and 2·20 >= 32: alone, shard 0, pending untouched
     tensor(w, 'd', 2 * MiB, 4); // pending 22
     tensor(w, 'e', 10 * MiB, 5); // 22+10 = 32 >= 32 (>=, not >), 2·10 < 32: flush a,b,d as shard 1
     tensor(w, 'f', 17 * MiB, 6); // 10+17 < 32: appended even though >= 16 MiB
@@ -47,6 +51,7 @@ describe('ShardWriter follows TVM dump_tensor_cache sharding (spec §4.3)', () =
     expect(s1[20 * MiB]).toBe(4);
     expect(shards[1].md5sum).toBe(crypto.createHash('md5').update(s1).digest('hex'));
     const s0 = fs.readFileSync(path.join(dir, 'params_shard_0.bin'));
+    expect([s0.length, shards[0].nbytes, s0[0], s0[20 * MiB - 1]]).toEqual([20 * MiB, 20 * MiB, 3, 3]);
     expect(shards[0].md5sum).toBe(crypto.createHash('md5').update(s0).digest('hex'));
   });
 
@@ -55,7 +60,7 @@ describe('ShardWriter follows TVM dump_tensor_cache sharding (spec §4.3)', () =
     const sink = w.add({ name: 'x', shape: [4], dtype: 'float16', nbytes: 8 });
     sink.write(new Uint8Array(4));
     expect(() => sink.end()).toThrow(/declared 8 bytes, got 4/);
-    const w2 = new ShardWriter(dir, true);
+    const w2 = new ShardWriter(dir, 1);
     tensor(w2, 'big', 33 * MiB, 1); // written at once to its own (temp) shard
     w2.add({ name: 'y', shape: [1], dtype: 'float16', nbytes: 2 });
     await w2.abort();

@@ -7,7 +7,8 @@ import { createShardIo, ShardIo } from './shard-io';
 export const SHARD_CAP = 32 * 2 ** 20;
 
 export interface TensorSink {
-  write(chunk: Uint8Array): void;
+  /** `owned`: the caller gives the chunk's ArrayBuffer away (it may be moved to the I/O thread, not copied) */
+  write(chunk: Uint8Array, owned?: boolean): void;
   end(): void;
 }
 
@@ -26,7 +27,7 @@ interface OpenShard {
  * Shards are written under temp names and only renamed into place by `commit`.
  */
 export class ShardWriter {
-  private readonly pending = Buffer.allocUnsafe(SHARD_CAP);
+  private pending = Buffer.allocUnsafe(SHARD_CAP);
   private pendingLen = 0;
   private pendingRecords: TensorRecord[] = [];
   private nextIndex = 0;
@@ -36,10 +37,10 @@ export class ShardWriter {
 
   private readonly io: ShardIo;
 
-  /** `ioOnWorker`: write shards and compute their md5 on a worker thread, overlapping the conversion. */
-  constructor(private readonly outDir: string, ioOnWorker = false) {
+  /** `ioThreads` > 0: write shards and compute their md5 on that many worker threads, overlapping the conversion. */
+  constructor(private readonly outDir: string, ioThreads = 0) {
     fs.mkdirSync(outDir, { recursive: true });
-    this.io = createShardIo(ioOnWorker);
+    this.io = createShardIo(ioThreads);
   }
 
   /** Start one tensor of `nbytes` encoded bytes; write exactly that many bytes to the sink, then end it. */
@@ -58,9 +59,11 @@ export class ShardWriter {
         const shard = this.openShard();
         shard.records.push(full);
         return {
-          write: (c) => {
-            written += c.byteLength;
-            this.writeShard(shard, c);
+          write: (c, owned) => {
+            const n = c.byteLength; // before the buffer may be moved away (then it reads 0)
+            written += n;
+            shard.size += n;
+            this.io.write(shard.index, c, owned ? 'move' : undefined);
           },
           end: () => {
             check();
@@ -122,7 +125,13 @@ export class ShardWriter {
     if (this.pendingLen === 0) return;
     const shard = this.openShard();
     shard.records = this.pendingRecords;
-    this.writeShard(shard, this.pending.subarray(0, this.pendingLen));
+    // the pending buffer itself travels to the I/O thread and comes back for reuse
+    this.io.write(shard.index, this.pending.subarray(0, this.pendingLen), 'recycle');
+    shard.size += this.pendingLen;
+    if (this.io.movesBuffers) {
+      const free = this.io.takeFree();
+      this.pending = free ? Buffer.from(free) : Buffer.allocUnsafe(SHARD_CAP);
+    }
     this.closeShard(shard);
     this.pendingLen = 0;
     this.pendingRecords = [];
@@ -134,11 +143,6 @@ export class ShardWriter {
     this.temps.add(tmp);
     this.io.open(index, tmp);
     return { index, tmp, size: 0, records: [] };
-  }
-
-  private writeShard(shard: OpenShard, data: Uint8Array): void {
-    this.io.write(shard.index, data);
-    shard.size += data.byteLength;
   }
 
   private closeShard(shard: OpenShard): void {
