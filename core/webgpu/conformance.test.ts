@@ -120,7 +120,10 @@ const clone = (x: Record<string, IrArray>) => Object.fromEntries(Object.entries(
 let device: GPUDevice | undefined;
 let skip: string | null = 'not checked';
 let restoreEnv = () => {};
-afterAll(() => restoreEnv());
+afterAll(() => {
+  device?.destroy(); // release the GPU before the next suite (jest runs in band on 2 cores)
+  restoreEnv();
+});
 beforeAll(async () => {
   restoreEnv = useSwiftShaderIfNoDriverChosen();
   skip = await nodeWebgpuUnavailable();

@@ -30,7 +30,10 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 let device: GPUDevice | undefined;
 let skipReason: string | null = 'not checked';
 let restoreEnv = () => {};
-afterAll(() => restoreEnv());
+afterAll(() => {
+  device?.destroy(); // release the GPU before the next suite (jest runs in band on 2 cores)
+  restoreEnv();
+});
 beforeAll(async () => {
   restoreEnv = useSwiftShaderIfNoDriverChosen();
   skipReason = await nodeWebgpuUnavailable();
