@@ -97,8 +97,10 @@ export function lowerToCpp(
   const dims = arch.dims(cfg.modelConfig, cfg.file);
   // O3 trades exactness for speed: int8 activations in the q4 decode GEMVs (see LowerOptions).
   const plan = lowerModel(dims, arch.names, q, { gemv: opt !== 'O0', invFreqDtype, int8Activations: opt === 'O3' });
+  // O0: the plain IR loops only (no threads, no vector hints, no hand-written fast paths), for debugging.
   const renderOpts = { parallel: opt !== 'O0', vectorize: opt !== 'O0' };
-  const first = renderLibraryCpp(plan, { metadataJson: '{}', vocab: dims.vocab, contextWindow: dims.contextWindow, prefillChunk: dims.prefillChunk }, renderOpts);
+  const extras = { intrinsics: opt !== 'O0' };
+  const first = renderLibraryCpp(plan, { metadataJson: '{}', vocab: dims.vocab, contextWindow: dims.contextWindow, prefillChunk: dims.prefillChunk }, renderOpts, extras);
   const kernels: Record<string, string> = {};
   for (const [name, src] of first.kernels) kernels[name] = sha256(src);
   const metadata: Record<string, unknown> = {
@@ -118,7 +120,7 @@ export function lowerToCpp(
     kernels,
     ...(invFreqDtype !== 'float32' ? { rope_inv_freq_dtype: invFreqDtype } : {}),
   };
-  const { source } = renderLibraryCpp(plan, { metadataJson: JSON.stringify(metadata), vocab: dims.vocab, contextWindow: dims.contextWindow, prefillChunk: dims.prefillChunk }, renderOpts);
+  const { source } = renderLibraryCpp(plan, { metadataJson: JSON.stringify(metadata), vocab: dims.vocab, contextWindow: dims.contextWindow, prefillChunk: dims.prefillChunk }, renderOpts, extras);
   return { plan, source, metadata };
 }
 
@@ -135,6 +137,8 @@ export function compile(opts: CompileOptions): CompileResult {
     if (opts.debugDumpDir) writeFileAtomic(path.join(opts.debugDumpDir, 'model.cpp'), lowered.source);
     const flags = gxxFlags(opt, device.variant);
     const output = path.resolve(opts.output);
+    // A manifest left from an earlier build must never describe the new library, even if we die midway.
+    fs.rmSync(`${output}.json`, { force: true });
     const build = buildSharedLibrary({
       sources: [genFile, path.join(root, 'native', 'cpu', 'nx_runtime.cpp')],
       includeDirs: [path.join(root, 'native', 'include'), path.join(root, 'native', 'cpu')],

@@ -178,6 +178,25 @@ maybe('quantised libraries match the reference forward on the same weights', () 
   });
 });
 
+maybe('opt O0 (plain IR loops: no threads, vector hints or fast paths) computes the same model', () => {
+  it('llama q4f16_1 at O0 matches the O2 library within 1e-4', async () => {
+    const fast = await build('llama', 'q4f16_1');
+    const plain = await build('llama', 'q4f16_1', undefined, 'O0');
+    expect(fs.readFileSync(plain.lib.path).equals(fs.readFileSync(fast.lib.path))).toBe(false);
+    const expected = readExpected(path.join(HF_TINY, 'llama', 'expected.safetensors'));
+    const prompt = Array.from(expected.input_ids.data);
+    const a = instance(fast);
+    const b = instance(plain);
+    try {
+      expect(maxAbsDiff(b.prefill(prompt, true), a.prefill(prompt, true))).toBeLessThan(1e-4);
+      expect(maxAbsDiff(b.decode(7), a.decode(7))).toBeLessThan(1e-4);
+    } finally {
+      a.destroy();
+      b.destroy();
+    }
+  });
+});
+
 maybe('opt O3 (int8 activations in decode GEMVs) stays close to the exact library', () => {
   it('qwen2 q4f16_1: decode logits within 2e-2 of O2 relative to their scale, same greedy tokens', async () => {
     const exact = await build('qwen2', 'q4f16_1');

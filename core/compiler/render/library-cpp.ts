@@ -6,7 +6,7 @@
 import type { Expr, Kernel } from '../ir/ir';
 import type { BufRef, Plan, Step } from '../lower/plan';
 import { TVM_DTYPE } from '../lower/quant';
-import { C_TYPE, DEFAULT_CPP_OPTIONS, renderConst, renderKernelCpp, type CppRenderOptions } from './cpp';
+import { C_TYPE, DEFAULT_CPP_OPTIONS, renderConst, renderKernelCpp, type CppRenderOptions, type KernelRenderExtras } from './cpp';
 
 export interface LibraryInfo {
   metadataJson: string;
@@ -68,9 +68,14 @@ function callStep(s: Step, kernel: Kernel, withScalars: boolean, args: (ref: Buf
   return `${kernel.name}(${['pool', ...bufs, ...scalars].join(', ')});`;
 }
 
-export function renderLibraryCpp(plan: Plan, info: LibraryInfo, opts: CppRenderOptions = DEFAULT_CPP_OPTIONS): { source: string; kernels: Map<string, string> } {
+export function renderLibraryCpp(
+  plan: Plan,
+  info: LibraryInfo,
+  opts: CppRenderOptions = DEFAULT_CPP_OPTIONS,
+  extras: KernelRenderExtras = {},
+): { source: string; kernels: Map<string, string> } {
   const kernels = new Map<string, string>();
-  for (const k of planKernels(plan)) kernels.set(k.name, renderKernelCpp(k, opts));
+  for (const k of planKernels(plan)) kernels.set(k.name, renderKernelCpp(k, opts, extras));
   const paramIndex = new Map(plan.params.map((p, i) => [p.name, i]));
   const scratchIndex = new Map(plan.scratch.map((s, i) => [s.name, i]));
   const args = (ref: BufRef, t: string) => bufArg(ref, t, paramIndex, scratchIndex, plan);
