@@ -43,7 +43,14 @@ describe('target registry', () => {
     expect(resolveDevice('cpu:avx512').variant).toBe('avx512');
   });
 
-  it.each(['cuda', 'cuda:0', 'metal', 'vulkan', 'rocm', 'webgpu', 'iphone', 'android'])('%s is recognised but not built yet', (d) => {
+  it('cuda (any spelling) and webgpu resolve to their own targets', () => {
+    expect(resolveDevice('cuda').target.name).toBe('cuda');
+    expect(resolveDevice('cuda:0').target.name).toBe('cuda');
+    expect(resolveDevice('cuda:sm_90').target.name).toBe('cuda');
+    expect(resolveDevice('webgpu').target.name).toBe('webgpu');
+  });
+
+  it.each(['metal', 'vulkan', 'rocm', 'iphone', 'android'])('%s is recognised but not built yet', (d) => {
     const e = nxError(() => resolveDevice(d));
     expect(e.message).toMatch(/not built yet/);
     expect(e.field).toBe('device');
@@ -52,7 +59,7 @@ describe('target registry', () => {
   it('an unknown device lists the valid ones', () => {
     const e = nxError(() => resolveDevice('tpu'));
     expect(e.fix).toContain('llvm');
-    expect(TARGETS.filter((t) => t.built).map((t) => t.name)).toEqual(['cpu']);
+    expect(TARGETS.filter((t) => t.built).map((t) => t.name)).toEqual(['cpu', 'cuda', 'webgpu']);
   });
 
   it('a not-built target writes nothing', () => {

@@ -17,6 +17,8 @@ import { lowerModel, type LowerOptions } from './lower/lower';
 import { renderLibraryCpp } from './render/library-cpp';
 import { buildSharedLibrary, gxxFlags, type OptLevel } from './toolchain/gxx';
 import type { Plan } from './lower/plan';
+import { compileCuda } from './compile-cuda';
+import { compileWebgpu } from './compile-webgpu';
 
 export interface CompileOptions {
   /** mlc-chat-config.json, or the directory holding it. */
@@ -124,8 +126,11 @@ export function lowerToCpp(
   return { plan, source, metadata };
 }
 
+/** The one compile entry point: dispatches on the target registry (cpu here; cuda and webgpu in their files). */
 export function compile(opts: CompileOptions): CompileResult {
   const device = resolveDevice(opts.device ?? 'cpu');
+  if (device.target.name === 'cuda') return compileCuda(opts);
+  if (device.target.name === 'webgpu') return compileWebgpu(opts);
   const opt = normalizeOpt(opts.opt);
   const overrides = parseOverrides(opts.overrides);
   const lowered = lowerToCpp(opts.chatConfigPath, overrides, opt, opts.ropeInvFreqDtype ?? 'float32');

@@ -1,8 +1,11 @@
 /**
- * Target registry, as data: every `--device` MLC accepts maps to one entry. Only `cpu` is built
- * today; the others are recognised so that a user gets a clear "not built yet" instead of a guess.
+ * Target registry, as data: every `--device` MLC accepts maps to one entry. cpu (here), cuda
+ * (targets-cuda.ts) and webgpu (targets-webgpu.ts) are built; the others are recognised so that a
+ * user gets a clear "not built yet" instead of a guess.
  */
 import { NxMlcError } from '../support/errors';
+import { CUDA_TARGET } from './targets-cuda';
+import { WEBGPU_TARGET } from './targets-webgpu';
 
 export interface TargetSpec {
   name: string;
@@ -17,11 +20,11 @@ export interface TargetSpec {
 
 export const TARGETS: TargetSpec[] = [
   { name: 'cpu', aliases: ['llvm', 'cpu:native', 'cpu:portable', 'cpu:avx512'], language: 'C++', toolchain: 'g++', extension: '.so', built: true },
-  { name: 'cuda', aliases: [], language: 'CUDA C++', toolchain: 'nvcc', extension: '.so', built: false },
+  CUDA_TARGET,
   { name: 'rocm', aliases: [], language: 'HIP', toolchain: 'hipcc', extension: '.so', built: false },
   { name: 'vulkan', aliases: ['vulkan:generic'], language: 'GLSL', toolchain: 'glslang', extension: '.so', built: false },
   { name: 'metal', aliases: ['metal:generic', 'metal:x86-64'], language: 'MSL', toolchain: 'xcrun metal', extension: '.dylib', built: false },
-  { name: 'webgpu', aliases: ['webgpu:generic'], language: 'WGSL', toolchain: 'none', extension: '.wasm', built: false },
+  WEBGPU_TARGET,
   { name: 'iphone', aliases: ['iphone:generic', 'macabi'], language: 'MSL', toolchain: 'xcrun metal', extension: '.tar', built: false },
   { name: 'android', aliases: ['android:generic', 'android:adreno', 'android:adreno-so', 'opencl', 'opencl:generic', 'mali:generic'], language: 'OpenCL C', toolchain: 'none', extension: '.tar', built: false },
 ];
@@ -37,7 +40,7 @@ export interface ResolvedDevice {
 
 export function resolveDevice(device: string): ResolvedDevice {
   const d = device.trim().toLowerCase();
-  const base = d.replace(/:\d+$/, ''); // cuda:0 -> cuda
+  const base = d.startsWith('cuda') ? 'cuda' : d; // cuda, cuda:0, cuda:sm_90 -> the cuda target (its own grammar)
   const target = TARGETS.find((t) => t.name === base || t.aliases.includes(base));
   if (!target) {
     throw new NxMlcError(`unknown --device "${device}"`, {
