@@ -59,6 +59,7 @@ beforeAll(() => {
 }, 300_000);
 
 afterAll(() => {
+  ws?.nxWith({ NX_DAEMON: 'true' }, 'daemon', '--stop');
   ws?.cleanup();
   if (packDir) fs.rmSync(packDir, { recursive: true, force: true });
 });
@@ -72,6 +73,21 @@ function setModel(change: Record<string, unknown>): void {
 function ok(r: NxResult): NxResult {
   if (r.status !== 0) throw new Error(`nx exited with ${r.status}:\n${r.output}`);
   return r;
+}
+
+/**
+ * Flip the lowest bit of the low byte of a bf16 value near the end of the file: a tiny change that never makes
+ * a NaN; size and name stay the same. `fromEnd` picks the value (flipping the same one twice restores it).
+ */
+function flipWeightByte(fromEnd = 2): void {
+  const file = path.join(ws.root, 'models', A, 'model.safetensors');
+  const fd = fs.openSync(file, 'r+');
+  const size = fs.fstatSync(fd).size;
+  const b = Buffer.alloc(1);
+  fs.readSync(fd, b, 0, 1, size - fromEnd);
+  b[0] ^= 1;
+  fs.writeSync(fd, b, 0, 1, size - fromEnd);
+  fs.closeSync(fd);
 }
 
 const validateRun = () => ok(ws.nx('run', val, '--outputStyle=static'));
@@ -165,14 +181,7 @@ suite('nx-mlc in a fresh Nx workspace', () => {
   });
 
   it('(c) one changed weight byte re-runs convert-weight and validate; compile is a hit', () => {
-    const file = path.join(ws.root, 'models', A, 'model.safetensors');
-    const fd = fs.openSync(file, 'r+');
-    const size = fs.fstatSync(fd).size;
-    const b = Buffer.alloc(1);
-    fs.readSync(fd, b, 0, 1, size - 2); // low byte of the last bf16 value: a tiny change, never a NaN
-    b[0] ^= 1;
-    fs.writeSync(fd, b, 0, 1, size - 2);
-    fs.closeSync(fd);
+    flipWeightByte();
     const r = validateRun();
     expect(r.status).toBe(0);
     expect(r.ran).toEqual([conv, val]);
@@ -224,5 +233,15 @@ suite('nx-mlc in a fresh Nx workspace', () => {
     expect(r.ran).toEqual(expect.arrayContaining([val, task('validate--q0f16--cpu-native')]));
     expect(r.ran.filter((t) => t.startsWith('other:'))).toEqual([]);
     expect(r.hits).toEqual(expect.arrayContaining([comp, conv, gen]));
+  });
+
+  it('with the Nx daemon on, the same inputs are seen: a weight byte re-runs convert-weight and validate only', () => {
+    const daemon = { NX_DAEMON: 'true' };
+    const warm = ok(ws.nxWith(daemon, 'run', val, '--outputStyle=static'));
+    expect(warm.ran).toEqual([]);
+    flipWeightByte(4); // another value than (c): flipping that one back would restore weights already cached
+    const r = ok(ws.nxWith(daemon, 'run', val, '--outputStyle=static'));
+    expect(r.ran).toEqual([conv, val]);
+    expect(r.hits).toEqual([comp, gen]);
   });
 });

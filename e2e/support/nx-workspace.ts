@@ -89,9 +89,15 @@ export class NxWorkspace {
   }
 
   nx(...args: string[]): NxResult {
+    return this.nxWith({}, ...args);
+  }
+
+  /** Like nx(), with extra environment variables (e.g. NX_DAEMON=true). */
+  nxWith(extraEnv: Record<string, string>, ...args: string[]): NxResult {
     const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_CACHE_DIRECTORY: path.join(this.root, '.nx', 'cache'), FORCE_COLOR: '0' };
     // a clean slate: nothing from the surrounding shell or jest may steer the run
     for (const k of ['NXMLC_HW_TARGET', 'NX_WORKSPACE_DATA_DIRECTORY', 'NX_PROJECT_GRAPH_CACHE_DIRECTORY', 'NX_TASK_TARGET_PROJECT']) delete env[k];
+    Object.assign(env, extraEnv);
     const r = spawnSync(process.execPath, [nxBinary(this.root), ...args], {
       cwd: this.root,
       encoding: 'utf8',
