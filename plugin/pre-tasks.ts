@@ -4,7 +4,9 @@
  * recover a plain `--target` value and pass it on in NXMLC_HW_TARGET. Only the uncached `compile`/`validate`
  * dispatch targets read it, so it never needs to be part of a hash.
  */
-export const HW_TARGET_ENV = 'NXMLC_HW_TARGET';
+import { HW_TARGET_ENV } from '../schema/hardware-env';
+
+export { HW_TARGET_ENV };
 
 export function hardwareTargetFromArgv(argv: readonly string[]): string | undefined {
   const runAt = argv.indexOf('run');

@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hardwareByName, loadModelFile, ModelSpec } from '../schema/load-model-file';
 import { DigestMemo } from './file-digest';
+import { canonical } from '../schema/canonical-json';
+
+export { canonical };
 
 /**
  * What each stage reads outside its Nx options, as one printable fingerprint (DESIGN §1). The plugin hands
@@ -116,17 +119,6 @@ export function packageRoot(): string {
 
 export function packageVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
-}
-
-/** Stable JSON: sorted keys, undefined dropped. */
-export function canonical(v: unknown): string {
-  if (v === undefined) return 'null';
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
 }
 
 function render(lines: Line[]): string {

@@ -5,7 +5,7 @@ import { resolveCompileConfig } from '../../core/compiler/config';
 import { writeFileAtomic } from '../../core/support/atomic';
 import { GenConfigOptionsSchema } from '../../schema/executors';
 import { artifactPaths, MODEL_LIB_INPUTS_FILE } from '../../schema/load-model-file';
-import { canonical } from '../../plugin/stage-fingerprint';
+import { canonical } from '../../schema/canonical-json';
 import { modelSpecOf, need, resolveSource } from '../shared/model-context';
 import { log, parseOptions, runStage, seconds } from '../shared/run-stage';
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { NxMlcError } from '../../core/support/errors';
 import { ModelSpec } from '../../schema/load-model-file';
-import { HW_TARGET_ENV } from '../../plugin/pre-tasks';
+import { HW_TARGET_ENV } from '../../schema/hardware-env';
 import { log } from './run-stage';
 
 /**
