@@ -127,3 +127,19 @@ describe('createNodes', () => {
     expect(p.targets!['gen-config--q0f16'].executor).toBe('.:gen-config');
   });
 });
+
+describe('weightStore: true', () => {
+  it('caches the store manifest instead of the shards', async () => {
+    const plain = await infer(BASE);
+    expect(plain.targets!['convert-weight--q0f16'].outputs).toContain('{workspaceRoot}/dist/models/llama-tiny/q0f16/params_shard_*.bin');
+    const stored = await infer({ ...BASE, weightStore: true });
+    const outputs = stored.targets!['convert-weight--q0f16'].outputs!;
+    expect(outputs).toContain('{workspaceRoot}/dist/models/llama-tiny/q0f16/nx-mlc-store.json');
+    expect(outputs).toContain('{workspaceRoot}/dist/models/llama-tiny/q0f16/tensor-cache.json');
+    expect(outputs.some((o) => o.includes('params_shard'))).toBe(false);
+  });
+  it('webgpu libraries are ES modules', async () => {
+    const p = await infer({ ...BASE, targets: ['webgpu'] });
+    expect(p.targets!['compile--q0f16--webgpu'].outputs![0]).toMatch(/llama-tiny-q0f16-webgpu\.mjs$/);
+  });
+});

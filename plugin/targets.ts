@@ -1,4 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
+import { STORE_MANIFEST_FILE } from '../schema/store-manifest';
 import { artifactPaths, HardwareTarget, hardwareByName, hardwareTargetNames, KNOWN_HARDWARE, MODEL_LIB_INPUTS_FILE, ModelSpec } from '../schema/load-model-file';
 
 /**
@@ -33,7 +34,9 @@ export const fanOutName = {
 
 const TECH = ['mlc-llm'];
 const TOKENIZER_OUTPUTS = ['tokenizer.model', 'tokenizer.json', 'vocab.json', 'merges.txt', 'added_tokens.json', 'tokenizer_config.json'];
-const WEIGHT_OUTPUTS = ['tensor-cache.json', 'ndarray-cache.json', 'tensor-cache-b16.json', 'ndarray-cache-b16.json', 'params_shard_*.bin'];
+const WEIGHT_INDEXES = ['tensor-cache.json', 'ndarray-cache.json', 'tensor-cache-b16.json', 'ndarray-cache-b16.json'];
+/** Nx caches the shards themselves, unless the model keeps them in the weight store: then only the manifest. */
+const weightOutputs = (spec: ModelSpec): string[] => [...WEIGHT_INDEXES, spec.data.weightStore ? STORE_MANIFEST_FILE : 'params_shard_*.bin'];
 
 export function inferTargets(spec: ModelSpec, o: TargetOptions): Record<string, TargetConfiguration> {
   const ex = (name: string) => `${o.executors}:${name}`;
@@ -78,7 +81,7 @@ export function inferTargets(spec: ModelSpec, o: TargetOptions): Record<string, 
       cache: true,
       ...fromSource,
       inputs: [fp('convert-weight', spec.file), ...lockInput, noExternal],
-      outputs: WEIGHT_OUTPUTS.map((f) => ws(`${dir}/${f}`)),
+      outputs: weightOutputs(spec).map((f) => ws(`${dir}/${f}`)),
       metadata: { description: `Quantize the weights to ${q} (tensor-cache.json + params_shard_*.bin in ${dir})`, technologies: TECH },
     };
     for (const name of hardwareTargetNames(spec)) {

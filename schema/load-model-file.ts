@@ -145,7 +145,8 @@ export function hardwareByName(spec: ModelSpec | null, name: string): HardwareTa
 export function libraryExtension(device: string): string {
   const base = device.split(':')[0].toLowerCase();
   if (base === 'metal') return '.dylib';
-  if (base === 'webgpu') return '.wasm';
+  // nx-mlc's WebGPU artifact is an ES module holding the WGSL shaders and the plan (core/webgpu/README.md).
+  if (base === 'webgpu') return '.mjs';
   if (base === 'iphone' || base === 'android' || base === 'opencl' || base === 'macabi') return '.tar';
   return '.so';
 }

@@ -58,6 +58,10 @@ export const ModelFileSchema = z
     overrides: OverridesSchema.optional().describe('gen-config model overrides (context_window_size, prefill_chunk_size, …)'),
     validate: ValidateSettingsSchema.optional(),
     outputDir: z.string().optional().describe('where artifacts go, relative to this file (default: dist/<project root> in the workspace)'),
+    weightStore: z
+      .boolean()
+      .optional()
+      .describe('keep weight shards in the content-addressed store ($NXMLC_STORE, mirrored to $NXMLC_S3_BUCKET): Nx caches only the small manifest, stages materialise the shards on demand'),
   })
   .strict();
 export type ModelFile = z.infer<typeof ModelFileSchema>;

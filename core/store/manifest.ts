@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../support/atomic';
 import { NxMlcError } from '../support/errors';
 import { isSha256 } from './hash';
+import { STORE_MANIFEST_FILE } from '../../schema/store-manifest';
 import type { LocalStore, MaterialiseMethod, MaterialiseMode } from './local-store';
 import type { RemoteStore } from './remote';
 
@@ -22,7 +23,7 @@ export interface StoreManifestEntry {
   sha256: string;
 }
 
-export const MANIFEST_FILE = 'nx-mlc-store.json';
+export const MANIFEST_FILE = STORE_MANIFEST_FILE;
 
 export function readStoreManifest(file: string): StoreManifest {
   let data: unknown;

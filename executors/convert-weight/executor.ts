@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { convertWeight } from '../../core/weights/convert';
+import { publishDir } from '../../core/store/publish';
+import { STORE_MANIFEST_FILE } from '../../schema/store-manifest';
 import { ConvertWeightOptionsSchema } from '../../schema/executors';
 import { artifactPaths } from '../../schema/load-model-file';
 import { modelSpecOf, need, resolveSource } from '../shared/model-context';
@@ -26,6 +28,11 @@ export default async function convertWeightExecutor(raw: unknown, context: Execu
         progress.update(p.bytesTotal ? p.bytesDone / p.bytesTotal : 1, `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}, ${p.mbPerSec.toFixed(0)} MB/s${p.param ? `, ${p.param}` : ''}`),
     });
     progress.done();
+    if (spec?.data.weightStore) {
+      // Shards go into the content-addressed store (hard-linked, so they stay usable here); Nx caches the manifest.
+      const m = await publishDir(output);
+      log(`convert-weight ${o.quantization}: ${m.files.length} shard(s) in the weight store (${STORE_MANIFEST_FILE})`);
+    }
     const reuse = s.reusedParams ? `, ${s.reusedParams}/${s.reusedParams + s.computedParams} tensors reused` : '';
     log(
       `convert-weight ${s.quantization}: ${s.paramCount} tensors in ${s.shardCount} shard(s), ${formatBytes(s.outputBytes)} ` +

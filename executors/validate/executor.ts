@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { validate } from '../../core/runtime/validate';
+import { materialiseDir } from '../../core/store/publish';
 import { ValidateOptionsSchema } from '../../schema/executors';
 import { artifactPaths } from '../../schema/load-model-file';
 import { dispatch } from '../shared/dispatch';
@@ -23,6 +24,9 @@ export default async function validateExecutor(raw: unknown, context: ExecutorCo
     const modelLib = path.resolve(context.root, o.modelLib ?? (spec ? artifactPaths.library(spec, q, hw) : need<string>(undefined, 'modelLib', 'validate')));
     const report = path.resolve(context.root, o.report ?? (spec ? artifactPaths.report(spec, q, hw) : need<string>(undefined, 'report', 'validate')));
     const started = Date.now();
+    // After a cache hit on a fresh machine only the store manifest is here: lay the shards out first.
+    const restored = await materialiseDir(modelDir);
+    if (restored) log(`validate: materialised the weight shards of ${path.relative(context.root, modelDir)} from the weight store`);
     const r = await validate({
       modelDir,
       modelLib,
