@@ -7,8 +7,12 @@ export function registerCompile(program: Command): void {
     .command('compile')
     .description('Compile a model library for a hardware target from mlc-chat-config.json (weights are not needed)')
     .argument('<model>', 'mlc-chat-config.json, or the directory holding it')
-    .option('--device <d>', 'cpu (alias llvm; cpu:native tunes for this machine). Recognised, not built yet: cuda, metal, vulkan, rocm, webgpu, iphone, android', 'cpu')
-    .option('--opt <level>', 'O0 | O1 | O2 | O3', 'O2')
+    .option(
+      '--device <d>',
+      'cpu (alias llvm; cpu:avx512, cpu:native tune further), cuda (sm_80..sm_90; cuda:sm_90 narrows), webgpu (.mjs module). Recognised, not built yet: metal, vulkan, rocm, iphone, android',
+      'cpu',
+    )
+    .option('--opt <level>', 'O0 (generic kernels only) | O1 | O2 (default, exact float32 on cpu) | O3 (cpu: int8 activations in decode; cuda: newest kernels)', 'O2')
     .option('--overrides <list>', 'e.g. "context_window_size=4096;prefill_chunk_size=512"')
     .option('--debug-dump <dir>', 'also write the generated sources here')
     .requiredOption('-o, --output <lib>', 'library path, e.g. dist/model-cpu.so (its manifest is written to <lib>.json)')

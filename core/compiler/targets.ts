@@ -49,9 +49,9 @@ export function resolveDevice(device: string): ResolvedDevice {
     });
   }
   if (!target.built) {
-    throw new NxMlcError(`the ${target.name} target is not built yet: nx-mlc can only compile for cpu today (${target.language} via ${target.toolchain} is planned)`, {
+    throw new NxMlcError(`the ${target.name} target is not built yet (${target.language} via ${target.toolchain} is planned); nothing was written`, {
       field: 'device',
-      fix: 'compile with --device cpu, or use MLC-LLM\'s own `mlc_llm compile` for this target',
+      fix: `compile for a built target (${TARGETS.filter((t) => t.built).map((t) => t.name).join(', ')}), or use MLC-LLM's own \`mlc_llm compile\` for ${target.name}`,
     });
   }
   return { target, variant: base === 'cpu:native' ? 'native' : base === 'cpu:avx512' ? 'avx512' : 'portable' };
