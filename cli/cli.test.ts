@@ -76,3 +76,20 @@ maybe('nx-mlc template-check', () => {
     expect(same.code).toBe(0);
   });
 });
+
+maybe('nx-mlc convert-weight and verify-weights', () => {
+  test('convert the demo to q4f16_1, verify it, then catch a flipped byte', () => {
+    const out = tempDir();
+    const c = nxMlc('convert-weight', DEMO_MODEL, '--quantization', 'q4f16_1', '-o', out, '--threads', '1');
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/q4f16_1: 63 tensors/);
+    expect(nxMlc('verify-weights', out).code).toBe(0);
+    const shard = path.join(out, 'params_shard_0.bin');
+    const b = fs.readFileSync(shard);
+    b[100] ^= 0xff;
+    fs.writeFileSync(shard, b);
+    const v = nxMlc('verify-weights', out);
+    expect(v.code).toBe(1);
+    expect(v.stdout + v.stderr).toMatch(/md5/);
+  });
+});

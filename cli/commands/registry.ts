@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAcquire } from './acquire';
 import { registerConvertWeight } from './convert-weight';
+import { registerVerifyWeights } from './verify-weights';
 import { registerCompile } from './compile';
 import { registerValidate } from './validate';
 import { registerChat } from './chat';
@@ -12,6 +13,7 @@ import { registerCacheServer } from './cache-server';
 export function registerLaterStages(program: Command): void {
   registerAcquire(program);
   registerConvertWeight(program);
+  registerVerifyWeights(program);
   registerCompile(program);
   registerValidate(program);
   registerChat(program);
