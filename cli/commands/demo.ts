@@ -28,20 +28,20 @@ export function registerDemo(program: Command): void {
     .action((o) =>
       runCommand(async () => {
         const started = Date.now();
-        info(`[1/6] inspect ${path.relative(process.cwd(), DEMO_MODEL_DIR) || DEMO_MODEL_DIR}`);
+        info(`[1/5] inspect ${path.relative(process.cwd(), DEMO_MODEL_DIR) || DEMO_MODEL_DIR}`);
         out(formatInspect(inspectCheckpoint(DEMO_MODEL_DIR)));
         let ok = true;
         let step = 2;
         for (const quantization of ['q0f32', 'q4f16_1']) {
           const dir = path.join(o.output, quantization);
           fs.mkdirSync(dir, { recursive: true });
-          info(`[${step++}/6] ${quantization}: gen-config, convert-weight, compile --device cpu`);
+          info(`[${step++}/5] ${quantization}: gen-config, convert-weight, compile --device cpu`);
           const cfg = genConfig({ source: DEMO_MODEL_DIR, quantization, convTemplate: 'LM', output: dir });
           out(`  gen-config     ${cfg.configPath}`);
           out(`  ${formatConvertSummary(await convertWeight({ source: DEMO_MODEL_DIR, quantization, output: dir }))}`);
           const lib = compile({ chatConfigPath: dir, device: 'cpu', output: path.join(dir, `pycode-6m-${quantization}-cpu.so`) });
           out(`  compile        ${lib.library}${lib.cacheHit ? ' (unchanged, reused)' : ''}`);
-          info(`[${step++}/6] ${quantization}: validate`);
+          info(`[${step++}/5] ${quantization}: validate`);
           const exact = quantization === 'q0f32';
           const res = await validate({
             modelDir: dir,
