@@ -7,7 +7,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { NxMlcError } from '../support/errors';
 import { writeFileAtomic } from '../support/atomic';
 import { parseOverrides, resolveCompileConfig } from './config';
@@ -20,24 +19,12 @@ import { renderLibraryCuda } from './render/library-cuda';
 import { buildCudaLibrary, nvccFlags } from './toolchain/nvcc';
 import { parseCudaDevice } from './targets-cuda';
 import { compilerVersion, packageRoot, type CompileOptions, type CompileResult } from './compile';
+import { sha256, modelConfigHash, normalizeOpt, type OptLevel } from './common';
 
-type OptLevel = 'O0' | 'O1' | 'O2' | 'O3';
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
-function normalizeOpt(opt: string | undefined): OptLevel {
-  const o = (opt ?? 'O2').toUpperCase();
-  if (o === 'O0' || o === 'O1' || o === 'O2' || o === 'O3') return o;
-  throw new NxMlcError(`unsupported --opt "${opt}"`, { field: 'opt', fix: 'use O0, O1, O2 (default) or O3' });
-}
+
 
 export interface LoweredCuda {
   plan: Plan;
@@ -64,7 +51,7 @@ export function lowerToCuda(chatConfigPath: string, overrides: Record<string, nu
     quantization: cfg.quantization,
     target: 'cuda',
     model_config: cfg.modelConfig,
-    model_config_hash: sha256(canonical(cfg.modelConfig)),
+    model_config_hash: modelConfigHash(cfg.modelConfig),
     vocab_size: dims.vocab,
     active_vocab_size: cfg.activeVocabSize,
     context_window_size: dims.contextWindow,

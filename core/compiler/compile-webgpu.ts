@@ -5,7 +5,6 @@
  * which the tests exercise (core/webgpu/*.test.ts).
  */
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { NxMlcError } from '../support/errors';
 import { writeFileAtomic } from '../support/atomic';
 import { parseOverrides, resolveCompileConfig } from './config';
@@ -18,16 +17,9 @@ import { renderLibraryWgsl } from './render/library-wgsl';
 import { isWebgpuDevice } from './targets-webgpu';
 import { compilerVersion, type CompileOptions, type CompileResult } from './compile';
 import { webgpuLibraryModule, type WebgpuLibrary } from '../webgpu/artifact';
+import { sha256, modelConfigHash } from './common';
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 export interface LoweredWebgpu {
   plan: Plan;
@@ -54,7 +46,7 @@ export function lowerToWebgpu(
     quantization: cfg.quantization,
     target: 'webgpu',
     model_config: cfg.modelConfig,
-    model_config_hash: sha256(canonical(cfg.modelConfig)),
+    model_config_hash: modelConfigHash(cfg.modelConfig),
     vocab_size: dims.vocab,
     active_vocab_size: cfg.activeVocabSize,
     context_window_size: dims.contextWindow,

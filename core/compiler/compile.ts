@@ -6,7 +6,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { NxMlcError } from '../support/errors';
 import { writeFileAtomic } from '../support/atomic';
 import { parseOverrides, resolveCompileConfig } from './config';
@@ -19,6 +18,7 @@ import { buildSharedLibrary, gxxFlags, type OptLevel } from './toolchain/gxx';
 import type { Plan } from './lower/plan';
 import { compileCuda } from './compile-cuda';
 import { compileWebgpu } from './compile-webgpu';
+import { sha256, modelConfigHash, normalizeOpt } from './common';
 
 export interface CompileOptions {
   /** mlc-chat-config.json, or the directory holding it. */
@@ -43,7 +43,6 @@ export interface CompileResult {
   cacheHit: boolean;
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The repository/package root that holds native/ (works from sources and from dist/). */
 export function packageRoot(): string {
@@ -65,20 +64,7 @@ export function compilerVersion(): string {
   }
 }
 
-/** Stable JSON (sorted keys) for hashing. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
-function normalizeOpt(opt: string | undefined): OptLevel {
-  const o = (opt ?? 'O2').toUpperCase();
-  if (o === 'O0' || o === 'O1' || o === 'O2' || o === 'O3') return o;
-  throw new NxMlcError(`unsupported --opt "${opt}"`, { field: 'opt', fix: 'use O0, O1, O2 (default) or O3' });
-}
 
 export interface LoweredLibrary {
   plan: Plan;
@@ -111,7 +97,7 @@ export function lowerToCpp(
     quantization: cfg.quantization,
     target: 'cpu',
     model_config: cfg.modelConfig,
-    model_config_hash: sha256(canonical(cfg.modelConfig)),
+    model_config_hash: modelConfigHash(cfg.modelConfig),
     vocab_size: dims.vocab,
     active_vocab_size: cfg.activeVocabSize,
     context_window_size: dims.contextWindow,
