@@ -11,15 +11,15 @@ import { NxMlcError } from '../support/errors';
 import { writeFileAtomic } from '../support/atomic';
 import { parseOverrides, resolveCompileConfig } from './config';
 import { compilerArch } from './lower/archs/registry';
-import { quantScheme, TVM_DTYPE } from './lower/quant';
+import { quantScheme } from './lower/quant';
 import { lowerModel } from './lower/lower';
 import type { Plan } from './lower/plan';
 import type { ModelDims } from './lower/model-dims';
 import { renderLibraryCuda } from './render/library-cuda';
 import { buildCudaLibrary, nvccFlags } from './toolchain/nvcc';
 import { parseCudaDevice } from './targets-cuda';
-import { compilerVersion, packageRoot, type CompileOptions, type CompileResult } from './compile';
-import { sha256, modelConfigHash, normalizeOpt, type OptLevel } from './common';
+import type { CompileOptions, CompileResult } from './compile';
+import { sha256, normalizeOpt, libraryMetadata, packageRoot, type OptLevel } from './common';
 
 
 
@@ -45,22 +45,7 @@ export function lowerToCuda(chatConfigPath: string, overrides: Record<string, nu
   const first = renderLibraryCuda(plan, { metadataJson: '{}', dims }, renderOpts);
   const kernels: Record<string, string> = {};
   for (const [name, src] of first.kernels) kernels[name] = sha256(src);
-  const metadata: Record<string, unknown> = {
-    abi_version: 1,
-    model_type: cfg.modelType,
-    quantization: cfg.quantization,
-    target: 'cuda',
-    model_config: cfg.modelConfig,
-    model_config_hash: modelConfigHash(cfg.modelConfig),
-    vocab_size: dims.vocab,
-    active_vocab_size: cfg.activeVocabSize,
-    context_window_size: dims.contextWindow,
-    prefill_chunk_size: dims.prefillChunk,
-    sliding_window_size: dims.slidingWindowSize,
-    params: plan.params.map((p) => ({ name: p.name, shape: p.shape, dtype: TVM_DTYPE[p.dtype] })),
-    compiler_version: compilerVersion(),
-    kernels,
-  };
+  const metadata = libraryMetadata('cuda', cfg, dims, plan, kernels);
   const { source } = renderLibraryCuda(plan, { metadataJson: JSON.stringify(metadata), dims }, renderOpts);
   return { plan, dims, source, metadata };
 }

@@ -9,15 +9,15 @@ import { NxMlcError } from '../support/errors';
 import { writeFileAtomic } from '../support/atomic';
 import { parseOverrides, resolveCompileConfig } from './config';
 import { compilerArch } from './lower/archs/registry';
-import { quantScheme, TVM_DTYPE } from './lower/quant';
+import { quantScheme } from './lower/quant';
 import { lowerModel, type LowerOptions } from './lower/lower';
 import type { Plan } from './lower/plan';
 import type { ModelDims } from './lower/model-dims';
 import { renderLibraryWgsl } from './render/library-wgsl';
 import { isWebgpuDevice } from './targets-webgpu';
-import { compilerVersion, type CompileOptions, type CompileResult } from './compile';
+import type { CompileOptions, CompileResult } from './compile';
 import { webgpuLibraryModule, type WebgpuLibrary } from '../webgpu/artifact';
-import { sha256, modelConfigHash } from './common';
+import { sha256, libraryMetadata } from './common';
 
 
 
@@ -40,22 +40,7 @@ export function lowerToWebgpu(
   const q = quantScheme(cfg.quantization, cfg.file);
   const dims = arch.dims(cfg.modelConfig, cfg.file);
   const plan = lowerModel(dims, arch.names, q, { gemv: opt.toUpperCase() !== 'O0', invFreqDtype });
-  const base = {
-    abi_version: 1,
-    model_type: cfg.modelType,
-    quantization: cfg.quantization,
-    target: 'webgpu',
-    model_config: cfg.modelConfig,
-    model_config_hash: modelConfigHash(cfg.modelConfig),
-    vocab_size: dims.vocab,
-    active_vocab_size: cfg.activeVocabSize,
-    context_window_size: dims.contextWindow,
-    prefill_chunk_size: dims.prefillChunk,
-    sliding_window_size: dims.slidingWindowSize,
-    params: plan.params.map((p) => ({ name: p.name, shape: p.shape, dtype: TVM_DTYPE[p.dtype] })),
-    compiler_version: compilerVersion(),
-    ...(invFreqDtype !== 'float32' ? { rope_inv_freq_dtype: invFreqDtype } : {}),
-  };
+  const base = libraryMetadata('webgpu', cfg, dims, plan, {}, invFreqDtype !== 'float32' ? { rope_inv_freq_dtype: invFreqDtype } : {});
   const first = renderLibraryWgsl(plan, { metadata: base, dims });
   const kernels: Record<string, string> = {};
   for (const [name, src] of first.sources) kernels[name] = sha256(src);

@@ -11,14 +11,14 @@ import { writeFileAtomic } from '../support/atomic';
 import { parseOverrides, resolveCompileConfig } from './config';
 import { resolveDevice } from './targets';
 import { compilerArch } from './lower/archs/registry';
-import { quantScheme, TVM_DTYPE } from './lower/quant';
+import { quantScheme } from './lower/quant';
 import { lowerModel, type LowerOptions } from './lower/lower';
 import { renderLibraryCpp } from './render/library-cpp';
 import { buildSharedLibrary, gxxFlags, type OptLevel } from './toolchain/gxx';
 import type { Plan } from './lower/plan';
 import { compileCuda } from './compile-cuda';
 import { compileWebgpu } from './compile-webgpu';
-import { sha256, modelConfigHash, normalizeOpt } from './common';
+import { sha256, normalizeOpt, libraryMetadata, packageRoot } from './common';
 
 export interface CompileOptions {
   /** mlc-chat-config.json, or the directory holding it. */
@@ -44,25 +44,7 @@ export interface CompileResult {
 }
 
 
-/** The repository/package root that holds native/ (works from sources and from dist/). */
-export function packageRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'native', 'include', 'nxmlc_abi.h'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new NxMlcError('native/ sources not found next to the nx-mlc package', { fix: 'reinstall nx-mlc' });
-    dir = up;
-  }
-}
-
-export function compilerVersion(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8'));
-    return `nx-mlc ${pkg.version}`;
-  } catch {
-    return 'nx-mlc unknown';
-  }
-}
+export { compilerVersion, packageRoot } from './common';
 
 
 
@@ -91,23 +73,7 @@ export function lowerToCpp(
   const first = renderLibraryCpp(plan, { metadataJson: '{}', vocab: dims.vocab, contextWindow: dims.contextWindow, prefillChunk: dims.prefillChunk }, renderOpts, extras);
   const kernels: Record<string, string> = {};
   for (const [name, src] of first.kernels) kernels[name] = sha256(src);
-  const metadata: Record<string, unknown> = {
-    abi_version: 1,
-    model_type: cfg.modelType,
-    quantization: cfg.quantization,
-    target: 'cpu',
-    model_config: cfg.modelConfig,
-    model_config_hash: modelConfigHash(cfg.modelConfig),
-    vocab_size: dims.vocab,
-    active_vocab_size: cfg.activeVocabSize,
-    context_window_size: dims.contextWindow,
-    prefill_chunk_size: dims.prefillChunk,
-    sliding_window_size: dims.slidingWindowSize,
-    params: plan.params.map((p) => ({ name: p.name, shape: p.shape, dtype: TVM_DTYPE[p.dtype] })),
-    compiler_version: compilerVersion(),
-    kernels,
-    ...(invFreqDtype !== 'float32' ? { rope_inv_freq_dtype: invFreqDtype } : {}),
-  };
+  const metadata = libraryMetadata('cpu', cfg, dims, plan, kernels, invFreqDtype !== 'float32' ? { rope_inv_freq_dtype: invFreqDtype } : {});
   const { source } = renderLibraryCpp(plan, { metadataJson: JSON.stringify(metadata), vocab: dims.vocab, contextWindow: dims.contextWindow, prefillChunk: dims.prefillChunk }, renderOpts, extras);
   return { plan, source, metadata };
 }
