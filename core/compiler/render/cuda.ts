@@ -15,6 +15,7 @@
  *   of kernels without a fast path pays for.
  */
 import type { DType, Expr, Kernel, Stmt } from '../ir/ir';
+import { loadedBuffers } from '../ir/walk';
 import { renderConst } from './cpp';
 
 export const CUDA_TYPE: Record<DType, string> = {
@@ -88,35 +89,6 @@ function hasReduce(e: Expr): boolean {
   }
 }
 
-function loadedBuffers(e: Expr, out = new Set<string>()): Set<string> {
-  switch (e.k) {
-    case 'load':
-      out.add(e.buf);
-      loadedBuffers(e.idx, out);
-      break;
-    case 'bin':
-      loadedBuffers(e.a, out);
-      loadedBuffers(e.b, out);
-      break;
-    case 'un':
-    case 'cast':
-      loadedBuffers(e.a, out);
-      break;
-    case 'select':
-      loadedBuffers(e.c, out);
-      loadedBuffers(e.a, out);
-      loadedBuffers(e.b, out);
-      break;
-    case 'reduce':
-      loadedBuffers(e.lo, out);
-      loadedBuffers(e.hi, out);
-      loadedBuffers(e.body, out);
-      break;
-    default:
-      break;
-  }
-  return out;
-}
 
 function storedBuffers(ss: Stmt[], out = new Set<string>()): Set<string> {
   for (const s of ss) {

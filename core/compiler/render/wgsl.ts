@@ -23,6 +23,7 @@
  * - all IR names get a prefix (v_ variables, b_ buffers) so none collides with WGSL keywords or builtins.
  */
 import type { DType, Expr, Kernel, Stmt } from '../ir/ir';
+import { walkExpr } from '../ir/walk';
 
 export type F16Mode = 'packed' | 'native';
 
@@ -120,34 +121,6 @@ export function wgslConst(v: number, t: DType): string {
 
 // ---- small analyses (the same questions the CUDA renderer asks) ----
 
-function walkExpr(e: Expr, f: (x: Expr) => void): void {
-  f(e);
-  switch (e.k) {
-    case 'load':
-      walkExpr(e.idx, f);
-      break;
-    case 'bin':
-      walkExpr(e.a, f);
-      walkExpr(e.b, f);
-      break;
-    case 'un':
-    case 'cast':
-      walkExpr(e.a, f);
-      break;
-    case 'select':
-      walkExpr(e.c, f);
-      walkExpr(e.a, f);
-      walkExpr(e.b, f);
-      break;
-    case 'reduce':
-      walkExpr(e.lo, f);
-      walkExpr(e.hi, f);
-      walkExpr(e.body, f);
-      break;
-    default:
-      break;
-  }
-}
 
 function freeVars(e: Expr): Set<string> {
   const out = new Set<string>();
