@@ -205,7 +205,7 @@ const thresholdCache = new Map<number, Float64Array>();
  * double-rounded quotient against these 12-bit midpoints gives the exact answer: a quotient of two fp16
  * values is either exactly such a midpoint or far (≫ 2^-53 relative) from it.
  */
-function fp16CodeThresholds(maxInt: number): Float64Array {
+export function fp16CodeThresholds(maxInt: number): Float64Array {
   const hit = thresholdCache.get(maxInt);
   if (hit) return hit;
   const hi = 2 * maxInt;

@@ -1,5 +1,6 @@
 import { ModelDtype } from '../quant/registry';
 import { castBf16ToF16Bits, decodeToModel, encodeModel, FloatSourceDtype, GroupParams, groupQuantize, groupShape, PlusOne } from '../quant/group-kernel';
+import { nativeQ4 } from '../quant/native-q4';
 
 /**
  * One unit of work for a quantizer thread: a block of whole rows of one source tensor.
@@ -35,8 +36,20 @@ export function runJob(job: Job): JobResult {
   const n = job.rows * job.k;
   if (!job.group && job.srcDtype === 'BF16' && job.modelDtype === 'float16' && !job.plusOne) {
     const out = new Uint16Array(n);
-    const bad = castBf16ToF16Bits(new Uint8Array(job.src), n, out);
+    const native = nativeQ4();
+    const bad = native ? native.castBf16ToF16(new Uint16Array(job.src, 0, n), n, out) : castBf16ToF16Bits(new Uint8Array(job.src), n, out);
     return { id: job.id, outputs: bad >= 0 ? [] : [out.buffer], bad, src: job.src };
+  }
+  const g = job.group;
+  if (g && job.srcDtype === 'BF16' && job.modelDtype === 'float16' && !job.plusOne && g.bits === 4 && g.groupSize === 32 && job.k % 32 === 0) {
+    // bf16 → q4f16 (the common case): the native twin of decode + quantize + encode below, when it can be built
+    const native = nativeQ4();
+    if (native) {
+      const qWeight = new Uint32Array((n / 32) * 4);
+      const storedScales = new Uint16Array(n / 32);
+      const bad = native.quantize(new Uint16Array(job.src, 0, n), job.rows, job.k, qWeight, storedScales);
+      return { id: job.id, outputs: bad >= 0 ? [] : [qWeight.buffer, storedScales.buffer], bad, src: job.src };
+    }
   }
   if (scratch.length < n) scratch = new Float32Array(n);
   const values = scratch;
