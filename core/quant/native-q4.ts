@@ -37,7 +37,7 @@ function build(src: string): string | undefined {
   const code = fs.readFileSync(src);
   const dir = path.join(os.tmpdir(), 'nx-mlc-build-cache');
   for (const flags of [['-O3', '-march=native'], ['-O3']]) {
-    const key = createHash('sha256').update(code).update(cc).update(flags.join(' ')).update(os.hostname()).digest('hex').slice(0, 24);
+    const key = createHash('sha256').update(code).update(cc).update(flags.join(' ')).update(os.hostname()).update(os.cpus()[0]?.model ?? '') /* -march=native: one build per CPU */.digest('hex').slice(0, 24);
     const lib = path.join(dir, `q4f16-bf16-${key}.so`);
     if (fs.existsSync(lib)) return lib;
     fs.mkdirSync(dir, { recursive: true });
