@@ -37,7 +37,8 @@ function build(src: string): string | undefined {
   const code = fs.readFileSync(src);
   const dir = path.join(os.tmpdir(), 'nx-mlc-build-cache');
   for (const flags of [['-O3', '-march=native'], ['-O3']]) {
-    const key = createHash('sha256').update(code).update(cc).update(flags.join(' ')).update(os.hostname()).update(os.cpus()[0]?.model ?? '') /* -march=native: one build per CPU */.digest('hex').slice(0, 24);
+    // -march=native: one build per machine and CPU model, so a shared temp dir never hands out a foreign build
+    const key = createHash('sha256').update(code).update(cc).update(flags.join(' ')).update(os.hostname()).update(os.cpus()[0]?.model ?? '').digest('hex').slice(0, 24);
     const lib = path.join(dir, `q4f16-bf16-${key}.so`);
     if (fs.existsSync(lib)) return lib;
     fs.mkdirSync(dir, { recursive: true });
