@@ -1,4 +1,4 @@
-import type { Expr } from './ir';
+import type { Expr, Stmt } from './ir';
 
 /** Visit an expression and every sub-expression, parents first (renderers use it to find loads, reductions…). */
 export function walkExpr(e: Expr, f: (x: Expr) => void): void {
@@ -36,5 +36,27 @@ export function loadedBuffers(e: Expr): Set<string> {
   walkExpr(e, (x) => {
     if (x.k === 'load') out.add(x.buf);
   });
+  return out;
+}
+
+/** Whether an expression contains a reduction. */
+export function hasReduce(e: Expr): boolean {
+  let found = false;
+  walkExpr(e, (x) => {
+    if (x.k === 'reduce') found = true;
+  });
+  return found;
+}
+
+/** The buffers a statement list writes. */
+export function storedBuffers(ss: Stmt[], out = new Set<string>()): Set<string> {
+  for (const s of ss) {
+    if (s.k === 'store') out.add(s.buf);
+    else if (s.k === 'for') storedBuffers(s.body, out);
+    else if (s.k === 'if') {
+      storedBuffers(s.then, out);
+      if (s.else) storedBuffers(s.else, out);
+    }
+  }
   return out;
 }

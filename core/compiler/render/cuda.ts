@@ -15,7 +15,7 @@
  *   of kernels without a fast path pays for.
  */
 import type { DType, Expr, Kernel, Stmt } from '../ir/ir';
-import { loadedBuffers } from '../ir/walk';
+import { hasReduce, loadedBuffers, storedBuffers } from '../ir/walk';
 import { renderConst } from './cpp';
 
 export const CUDA_TYPE: Record<DType, string> = {
@@ -71,36 +71,8 @@ export function exprVars(e: Expr, out = new Set<string>()): Set<string> {
   return out;
 }
 
-function hasReduce(e: Expr): boolean {
-  switch (e.k) {
-    case 'reduce':
-      return true;
-    case 'load':
-      return hasReduce(e.idx);
-    case 'bin':
-      return hasReduce(e.a) || hasReduce(e.b);
-    case 'un':
-    case 'cast':
-      return hasReduce(e.a);
-    case 'select':
-      return hasReduce(e.c) || hasReduce(e.a) || hasReduce(e.b);
-    default:
-      return false;
-  }
-}
 
 
-function storedBuffers(ss: Stmt[], out = new Set<string>()): Set<string> {
-  for (const s of ss) {
-    if (s.k === 'store') out.add(s.buf);
-    else if (s.k === 'for') storedBuffers(s.body, out);
-    else if (s.k === 'if') {
-      storedBuffers(s.then, out);
-      if (s.else) storedBuffers(s.else, out);
-    }
-  }
-  return out;
-}
 
 class CudaWriter {
   private lines: string[] = [];

@@ -23,7 +23,7 @@
  * - all IR names get a prefix (v_ variables, b_ buffers) so none collides with WGSL keywords or builtins.
  */
 import type { DType, Expr, Kernel, Stmt } from '../ir/ir';
-import { walkExpr } from '../ir/walk';
+import { hasReduce, loadedBuffers, storedBuffers, walkExpr } from '../ir/walk';
 
 export type F16Mode = 'packed' | 'native';
 
@@ -129,27 +129,6 @@ function freeVars(e: Expr): Set<string> {
     if (x.k === 'reduce') bound.add(x.v);
     if (x.k === 'var' && !bound.has(x.name)) out.add(x.name);
   });
-  return out;
-}
-const hasReduce = (e: Expr) => {
-  let r = false;
-  walkExpr(e, (x) => (r ||= x.k === 'reduce'));
-  return r;
-};
-const loadedBuffers = (e: Expr) => {
-  const out = new Set<string>();
-  walkExpr(e, (x) => x.k === 'load' && out.add(x.buf));
-  return out;
-};
-function storedBuffers(ss: Stmt[], out = new Set<string>()): Set<string> {
-  for (const s of ss) {
-    if (s.k === 'store') out.add(s.buf);
-    else if (s.k === 'for') storedBuffers(s.body, out);
-    else if (s.k === 'if') {
-      storedBuffers(s.then, out);
-      if (s.else) storedBuffers(s.else, out);
-    }
-  }
   return out;
 }
 
