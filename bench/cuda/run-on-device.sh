@@ -21,6 +21,8 @@ FLAGS="-O3 -std=c++17 -shared -Xcompiler -fPIC,-fvisibility=hidden -cudart stati
 INC="-I$ROOT/native/include -I$ROOT/native/cuda"
 # VARIANTS: o2 (the measured kernels, default) and/or o3 (v2 kernels), e.g. VARIANTS="o2 o3".
 VARIANTS=${VARIANTS:-o2}
+# CONF_VARIANTS: the variants the conformance suite runs (default: VARIANTS).
+CONF_VARIANTS=${CONF_VARIANTS:-$VARIANTS}
 emit() { echo "$1" | tee -a "$RES"; }
 
 emit "{\"machine\": \"$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -1)\", \"nvcc\": \"$(nvcc --version | grep release)\"}"
@@ -49,13 +51,14 @@ fi
 if echo "$WHAT" | grep -q conformance; then
   # CONF_GENERIC=0 skips the generic-path (bisection) builds.
   ls -d "$CARRY"/conformance/*/ | while read d; do c=$(basename "$d")
-      echo "$d/model.cu $BUILD/$c.so"
-      echo " $VARIANTS " | grep -q " o3 " && echo "$d/model_o3.cu $BUILD/$c-o3.so"
+      echo " $CONF_VARIANTS " | grep -q " o2 " && echo "$d/model.cu $BUILD/$c.so"
+      echo " $CONF_VARIANTS " | grep -q " o3 " && echo "$d/model_o3.cu $BUILD/$c-o3.so"
       [ "${CONF_GENERIC:-1}" = 1 ] && echo "$d/model_generic.cu $BUILD/$c-generic.so"; done \
     | xargs -P 12 -n 2 bash -c 'build "$0" "$1" > /dev/null'
   for d in "$CARRY"/conformance/*/; do
     c=$(basename "$d")
-    libs="$BUILD/$c.so"; echo " $VARIANTS " | grep -q " o3 " && libs="$libs $BUILD/$c-o3.so"
+    libs=""; echo " $CONF_VARIANTS " | grep -q " o2 " && libs="$BUILD/$c.so"
+    echo " $CONF_VARIANTS " | grep -q " o3 " && libs="$libs $BUILD/$c-o3.so"
     [ "${CONF_GENERIC:-1}" = 1 ] && libs="$libs $BUILD/$c-generic.so"
     timeout 120 python3 bench/cuda/nxcuda.py conformance "$d" $libs 2>&1 | tee -a "$RES"
   done

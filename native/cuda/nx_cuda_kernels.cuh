@@ -210,6 +210,8 @@ __global__ void __launch_bounds__(128) nx_gemv_q4nk_r(const float *__restrict__ 
   }
 }
 
+#include "nx_cuda_gemv.cuh"  // v3 q4 GEMV (O3): f16 activations, half2 dequantisation
+
 // ---------------- decode GEMV, unquantised weights [N, K]: one warp per row, 128-bit loads ----------------
 template <int N, int K, int WK, int BK>
 __global__ void __launch_bounds__(128) nx_gemv_dense(const float *__restrict__ x, const void *__restrict__ w,

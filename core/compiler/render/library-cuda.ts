@@ -40,6 +40,24 @@ export function gemvRowsPerWarp(nOut: number): 1 | 2 | 4 {
   return 1;
 }
 
+/** Largest K of the v3 q4 GEMV (its f16 activation staging is static shared memory); NX_GEMV_Q4H_MAX_K. */
+export const GEMV_Q4H_MAX_K = 16384;
+
+/**
+ * Rows per warp for the v3 q4 GEMV (8 warps per block): the most that still give one block per SM of an H100.
+ * Every block stages the whole activation vector, so fewer, fuller blocks also mean less L2 traffic.
+ */
+export function gemvQ4hRowsPerWarp(nOut: number): 1 | 2 | 4 {
+  for (const r of [4, 2] as const) if (Math.ceil(nOut / (8 * r)) >= 132) return r;
+  return 1;
+}
+
+/** Launch of the v3 q4 GEMV (native/cuda/nx_cuda_gemv.cuh); glu: 0 plain, 1 silu, 2 gelu-tanh. */
+function q4hGemv(nOut: number, k: number, scaleKind: string, biasKind: string, glu: 0 | 1 | 2, args: string): string {
+  const r = gemvQ4hRowsPerWarp(nOut);
+  return `nx_gemv_q4h<${nOut}, ${k}, ${scaleKind}, ${biasKind}, ${r}, ${glu}><<<${Math.ceil(nOut / (8 * r))}, 256, 0, stream>>>(${args});`;
+}
+
 const BYTES: Record<string, number> = { f32: 4, f16: 2, bf16: 2, u32: 4, i32: 4, i64: 8, bool: 1 };
 const STORAGE_KIND: Partial<Record<DType, string>> = { f32: 'NX_F32', f16: 'NX_F16', bf16: 'NX_BF16' };
 
@@ -172,7 +190,9 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
     const K = m.k;
     const q4v2 = opts.v2 && wk === 1 && bits === 4 && group === 32 && K % 32 === 0;
     let gemv: string;
-    if (q4v2) {
+    if (q4v2 && K <= GEMV_Q4H_MAX_K) {
+      gemv = q4hGemv(N, K, scaleKind, biasKind, 0, `${x}, (const uint32_t*)${w}, ${sc}, ${bias}, ${y}`);
+    } else if (q4v2) {
       const R = gemvRowsPerWarp(N);
       gemv = `nx_gemv_q4nk_r<${N}, ${K}, ${scaleKind}, ${biasKind}, ${R}, 0><<<${Math.ceil(N / (4 * R))}, 128, 0, stream>>>(${x}, (const uint32_t*)${w}, ${sc}, ${bias}, ${y});`;
     } else if (wk === 0) gemv = `nx_gemv_dense<${N}, ${K}, ${scaleKind}, ${biasKind}><<<${Math.ceil(N / 4)}, 128, 0, stream>>>(${x}, ${w}, ${bias}, ${y});`;
@@ -252,7 +272,11 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
         const x = typedArg(s, s.kernel, 0);
         const I = Number(act[2]);
         const R = gemvRowsPerWarp(I);
-        const glu = opts.v2 && mm.q.bits === 4 && mm.q.groupSize === 32 && mm.k % 32 === 0
+        const q4 = opts.v2 && mm.q.bits === 4 && mm.q.groupSize === 32 && mm.k % 32 === 0;
+        const gluKind = act[1] === 'silu' ? 1 : 2;
+        const glu = q4 && mm.k <= GEMV_Q4H_MAX_K
+          ? q4hGemv(I, mm.k, STORAGE_KIND[mm.q.modelDtype]!, '-1', gluKind, `${x}, (const uint32_t*)${bufArg(s.bufs[1], 'const void')}, ${bufArg(s.bufs[2], 'const void')}, nullptr, ${typedArg(next, next.kernel, 1)}`)
+          : q4
           ? `nx_gemv_q4nk_r<${I}, ${mm.k}, ${STORAGE_KIND[mm.q.modelDtype]}, -1, ${R}, ${act[1] === 'silu' ? 1 : 2}><<<${Math.ceil(I / (4 * R))}, 128, 0, stream>>>(${x}, (const uint32_t*)${bufArg(s.bufs[1], 'const void')}, ${bufArg(s.bufs[2], 'const void')}, nullptr, ${typedArg(next, next.kernel, 1)});`
           : `nx_gemv_qnk_glu<${act[2]}, ${mm.k}, ${mm.q.bits}, ${mm.q.groupSize}, ${STORAGE_KIND[mm.q.modelDtype]}, ${act[1] === 'silu' ? 0 : 1}><<<${Math.ceil(Number(act[2]) / 4)}, 128, 0, stream>>>(${x}, (const uint32_t*)${bufArg(s.bufs[1], 'const void')}, ${bufArg(s.bufs[2], 'const void')}, ${typedArg(next, next.kernel, 1)});`;
         body.push(`  if ((int32_t)(${hostExpr(s.scalars[0])}) == 1) ${glu}`);
