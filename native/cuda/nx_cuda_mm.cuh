@@ -197,7 +197,7 @@ template <int BM, int BN> struct NxMmQ4Smem {
 };
 
 template <int N, int K, int SK, int BK, int BM, int BN>
-__global__ void __launch_bounds__(nxmm::THREADS, 1)
+__global__ void __launch_bounds__(nxmm::THREADS, 2)
 nx_mm_q4(const half *__restrict__ xh, const uint32_t *__restrict__ qw, const void *__restrict__ qs,
          const void *__restrict__ bias, float *__restrict__ y, int M) {
   using namespace nxmm;
@@ -309,7 +309,7 @@ template <int BM, int BN> struct NxMmF16Smem {
 
 // Dense f16 weights W [N, K] (q0f16): both operands by cp.async, no dequantisation.
 template <int N, int K, int WK, int BK, int BM, int BN>
-__global__ void __launch_bounds__(nxmm::THREADS, 1)
+__global__ void __launch_bounds__(nxmm::THREADS, 2)
 nx_mm_f16(const half *__restrict__ xh, const half *__restrict__ w, const void *__restrict__ bias, float *__restrict__ y,
           int M) {
   using namespace nxmm;
