@@ -28,6 +28,45 @@ static inline unsigned nx_grid(int64_t total, int block) {
   return (unsigned)b;
 }
 
+// Programmatic dependent launch (sm_90+): a kernel launched with nx_launch_pdl may start while the previous kernel
+// of the stream finishes; it must call nx_grid_dependency_wait() before reading anything an earlier kernel wrote
+// (and before any early exit, so that its completion still implies its predecessors'). Without the launch
+// attribute, and below sm_90, both calls do nothing. nx_grid_launch_dependents() lets the next kernel's blocks be
+// scheduled early (they wait in their own nx_grid_dependency_wait).
+static __device__ __forceinline__ void nx_grid_dependency_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+static __device__ __forceinline__ void nx_grid_launch_dependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+// Set by the runtime at nxmlc_create (NXMLC_CUDA_PDL=0 turns it off; it needs a device of compute capability 9.0+).
+extern bool nx_pdl_enabled;
+
+// Launch `k` with the programmatic-stream-serialisation attribute when PDL is on (a plain launch otherwise).
+template <typename... KArgs, typename... Args>
+static inline void nx_launch_pdl(void (*k)(KArgs...), dim3 grid, dim3 block, cudaStream_t stream, Args... args) {
+  if (!nx_pdl_enabled) {
+    k<<<grid, block, 0, stream>>>(static_cast<KArgs>(args)...);
+    return;
+  }
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr[0].val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = grid;
+  cfg.blockDim = block;
+  cfg.dynamicSmemBytes = 0;
+  cfg.stream = stream;
+  cfg.attrs = attr;
+  cfg.numAttrs = 1;
+  cudaLaunchKernelEx(&cfg, k, static_cast<KArgs>(args)...);
+}
+
 // Storage kinds for fast-path templates (scales, biases, unquantised weights).
 enum : int { NX_F32 = 0, NX_F16 = 1, NX_BF16 = 2 };
 
@@ -50,6 +89,7 @@ struct nx_cuda_state {
   float *attn_ws;         // device workspace of split-K attention partials
   int32_t attn_splits;    // split count used for single-token (decode) attention
   cudaStream_t stream;
+  int32_t *attn_cnt;      // device [q_heads] zeros: per-KV-head arrival counters of nx_attn_decode's fused combine
 };
 
 struct nx_cuda_model_def {

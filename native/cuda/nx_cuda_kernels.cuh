@@ -617,6 +617,8 @@ __global__ void __launch_bounds__(32) nx_attn_combine(const float *__restrict__ 
   }
 }
 
+#include "nx_cuda_attn.cuh"  // decode attention with the split combine fused in (O3)
+
 // ---------------- RoPE fused with the KV-cache append (opt O3) ----------------
 // One thread per (token, head, lane pair) of the fused qkv row: q and k heads rotate in place exactly as
 // ropeKernel does (rotate-half, angle (float)(pos + t) * inv_freq[i], only the first RD lanes), and k / v
@@ -624,6 +626,8 @@ __global__ void __launch_bounds__(32) nx_attn_combine(const float *__restrict__ 
 template <int HQ, int HKV, int D, int RD>
 __global__ void __launch_bounds__(256) nx_rope_append(float *qkv, const float *__restrict__ inv_freq, float *kc, float *vc,
                                                       int n, const int32_t *__restrict__ pos_ptr, int cap) {
+  nx_grid_dependency_wait();
+  nx_grid_launch_dependents();
   constexpr int HEADS = HQ + 2 * HKV, ROW = HEADS * D, HALF = RD / 2, PAIRS = D / 2;
   const int pos = *pos_ptr;
   const int64_t total = (int64_t)n * HEADS * PAIRS;
@@ -670,35 +674,100 @@ static __device__ __forceinline__ float nx_block_sum(float v, float *sh) {
   return r;
 }
 
-// y[t, :] = x[t, :] / sqrt(mean(x^2) + eps) * w. One block per row; y may alias x.
-template <int DIM, int WK>
-__global__ void __launch_bounds__(256) nx_rmsnorm(const float *x, const void *__restrict__ w, float *y, float eps) {
+// Block size of the norms: one float4 per thread where the row allows (every element is loaded once, into
+// registers, before any store: decode rows are latency-bound, so all loads go out together).
+static constexpr __host__ __device__ int nx_norm_threads(int dim) {
+  return dim % 4 != 0 ? 256 : (dim / 4 + 31) / 32 * 32 > 1024 ? 1024 : (dim / 4 + 31) / 32 * 32 < 32 ? 32 : (dim / 4 + 31) / 32 * 32;
+}
+
+// Shared tail of both norms: v holds this thread's float4s of the row (x, or x + r); y = v / rms(v) * w.
+template <int DIM, int WK, int PER>
+static __device__ __forceinline__ void nx_norm_store(const float4 (&v)[PER], float ss, const void *__restrict__ w, float *yr, float eps) {
+  constexpr int T = nx_norm_threads(DIM);
   __shared__ float sh[32];
-  const float *xr = x + (int64_t)blockIdx.x * DIM;
-  float *yr = y + (int64_t)blockIdx.x * DIM;
-  float ss = 0.f;
-  for (int i = threadIdx.x; i < DIM; i += blockDim.x) ss += xr[i] * xr[i];
   ss = nx_block_sum(ss, sh);
   const float inv = 1.f / sqrtf(ss / (float)DIM + eps);
-  for (int i = threadIdx.x; i < DIM; i += blockDim.x) yr[i] = xr[i] * inv * nx_ldf<WK>(w, i);
+#pragma unroll
+  for (int p = 0; p < PER; ++p) {
+    const int i = threadIdx.x + p * T;
+    if (i < DIM / 4) {
+      float4 o;
+      o.x = v[p].x * inv * nx_ldf<WK>(w, 4 * i);
+      o.y = v[p].y * inv * nx_ldf<WK>(w, 4 * i + 1);
+      o.z = v[p].z * inv * nx_ldf<WK>(w, 4 * i + 2);
+      o.w = v[p].w * inv * nx_ldf<WK>(w, 4 * i + 3);
+      ((float4 *)yr)[i] = o;
+    }
+  }
+}
+
+// y[t, :] = x[t, :] / sqrt(mean(x^2) + eps) * w. One block of nx_norm_threads(DIM) per row; y may alias x.
+template <int DIM, int WK>
+__global__ void __launch_bounds__(1024) nx_rmsnorm(const float *x, const void *__restrict__ w, float *y, float eps) {
+  nx_grid_dependency_wait();
+  nx_grid_launch_dependents();
+  const float *xr = x + (int64_t)blockIdx.x * DIM;
+  float *yr = y + (int64_t)blockIdx.x * DIM;
+  if constexpr (DIM % 4 == 0) {
+    constexpr int T = nx_norm_threads(DIM), PER = (DIM / 4 + T - 1) / T;
+    float4 v[PER];
+    float ss = 0.f;
+#pragma unroll
+    for (int p = 0; p < PER; ++p) {
+      const int i = threadIdx.x + p * T;
+      v[p] = i < DIM / 4 ? ((const float4 *)xr)[i] : make_float4(0.f, 0.f, 0.f, 0.f);
+      ss += v[p].x * v[p].x + v[p].y * v[p].y + v[p].z * v[p].z + v[p].w * v[p].w;
+    }
+    nx_norm_store<DIM, WK, PER>(v, ss, w, yr, eps);
+  } else {
+    __shared__ float sh[32];
+    float ss = 0.f;
+    for (int i = threadIdx.x; i < DIM; i += blockDim.x) ss += xr[i] * xr[i];
+    ss = nx_block_sum(ss, sh);
+    const float inv = 1.f / sqrtf(ss / (float)DIM + eps);
+    for (int i = threadIdx.x; i < DIM; i += blockDim.x) yr[i] = xr[i] * inv * nx_ldf<WK>(w, i);
+  }
 }
 
 // x[t, :] += r[t, :]; y[t, :] = rmsnorm(x[t, :]) * w: the residual add fused into the next norm.
 template <int DIM, int WK>
-__global__ void __launch_bounds__(256) nx_add_rmsnorm(float *x, const float *r, const void *__restrict__ w, float *y, float eps) {
-  __shared__ float sh[32];
+__global__ void __launch_bounds__(1024) nx_add_rmsnorm(float *x, const float *r, const void *__restrict__ w, float *y, float eps) {
+  nx_grid_dependency_wait();
+  nx_grid_launch_dependents();
   float *xr = x + (int64_t)blockIdx.x * DIM;
   const float *rr = r + (int64_t)blockIdx.x * DIM;
   float *yr = y + (int64_t)blockIdx.x * DIM;
-  float ss = 0.f;
-  for (int i = threadIdx.x; i < DIM; i += blockDim.x) {
-    const float v = xr[i] + rr[i];
-    xr[i] = v;
-    ss += v * v;
+  if constexpr (DIM % 4 == 0) {
+    constexpr int T = nx_norm_threads(DIM), PER = (DIM / 4 + T - 1) / T;
+    float4 v[PER];
+    float ss = 0.f;
+#pragma unroll
+    for (int p = 0; p < PER; ++p) {  // every load before any store
+      const int i = threadIdx.x + p * T;
+      if (i < DIM / 4) {
+        const float4 a = ((const float4 *)xr)[i], b = ((const float4 *)rr)[i];
+        v[p] = make_float4(a.x + b.x, a.y + b.y, a.z + b.z, a.w + b.w);
+      } else v[p] = make_float4(0.f, 0.f, 0.f, 0.f);
+    }
+#pragma unroll
+    for (int p = 0; p < PER; ++p) {
+      const int i = threadIdx.x + p * T;
+      if (i < DIM / 4) ((float4 *)xr)[i] = v[p];
+      ss += v[p].x * v[p].x + v[p].y * v[p].y + v[p].z * v[p].z + v[p].w * v[p].w;
+    }
+    nx_norm_store<DIM, WK, PER>(v, ss, w, yr, eps);
+  } else {
+    __shared__ float sh[32];
+    float ss = 0.f;
+    for (int i = threadIdx.x; i < DIM; i += blockDim.x) {
+      const float v = xr[i] + rr[i];
+      xr[i] = v;
+      ss += v * v;
+    }
+    ss = nx_block_sum(ss, sh);
+    const float inv = 1.f / sqrtf(ss / (float)DIM + eps);
+    for (int i = threadIdx.x; i < DIM; i += blockDim.x) yr[i] = xr[i] * inv * nx_ldf<WK>(w, i);
   }
-  ss = nx_block_sum(ss, sh);
-  const float inv = 1.f / sqrtf(ss / (float)DIM + eps);
-  for (int i = threadIdx.x; i < DIM; i += blockDim.x) yr[i] = xr[i] * inv * nx_ldf<WK>(w, i);
 }
 
 // ---------------- sampling on the GPU ----------------

@@ -37,12 +37,19 @@ std::string cuda_msg(cudaError_t e, const char *what) {
   return std::string(what) + ": " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";
 }
 
+bool pdl_requested() {
+  const char *v = std::getenv("NXMLC_CUDA_PDL");
+  return !(v && v[0] == '0');
+}
+
 bool graphs_enabled() {
   const char *v = std::getenv("NXMLC_CUDA_GRAPHS");
   return !(v && v[0] == '0');
 }
 
 }  // namespace
+
+bool nx_pdl_enabled = false;
 
 struct nxmlc_model {
   const nx_cuda_model_def *def = nullptr;
@@ -71,7 +78,9 @@ struct nxmlc_model {
   int32_t check(cudaError_t e, const char *what) { return e == cudaSuccess ? NX_OK : fail(NX_CUDA, cuda_msg(e, what)); }
 
   nx_cuda_state state() {
-    return nx_cuda_state{params.data(), scratch.data(), kv, cap, d_tokens, d_pos, logits, attn_ws, splits, stream};
+    const size_t ws_floats = (size_t)def->q_heads * kMaxSplits * (def->head_dim + 2);
+    return nx_cuda_state{params.data(), scratch.data(), kv, cap, d_tokens, d_pos, logits, attn_ws, splits, stream,
+                         reinterpret_cast<int32_t *>(attn_ws + ws_floats)};
   }
 };
 
@@ -111,6 +120,12 @@ NXMLC_API nxmlc_model *nxmlc_create(int32_t num_threads, int32_t context_window_
     write_err(err, err_len, e != cudaSuccess ? cuda_msg(e, "no usable CUDA device") : std::string("no CUDA device"));
     return nullptr;
   }
+  {
+    int dev = 0, major = 0;
+    cudaGetDevice(&dev);
+    cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev);
+    nx_pdl_enabled = pdl_requested() && major >= 9;
+  }
   // Generic (non fast-path) kernels with scratch arrays allocate them from the device heap; libraries whose
   // plan runs entirely on fast paths need none.
   if (def->device_heap_mb > 0) {
@@ -142,7 +157,10 @@ NXMLC_API nxmlc_model *nxmlc_create(int32_t num_threads, int32_t context_window_
   if (e != cudaSuccess) return fail(cuda_msg(e, "cudaMalloc (KV cache)") + ": " + std::to_string(kv_floats * 4) + " bytes; pass a smaller context_window_size");
   e = cudaMemset(m->kv, 0, kv_floats * sizeof(float));
   if (e == cudaSuccess) e = cudaMalloc(&m->logits, sizeof(float) * (size_t)kLogitRows * def->vocab_size);
-  if (e == cudaSuccess) e = cudaMalloc(&m->attn_ws, sizeof(float) * (size_t)def->q_heads * kMaxSplits * (def->head_dim + 2));
+  // Split-K partials, then one int32 arrival counter per head (zeroed once; the kernel that uses them resets them).
+  const size_t ws_floats = (size_t)def->q_heads * kMaxSplits * (def->head_dim + 2);
+  if (e == cudaSuccess) e = cudaMalloc(&m->attn_ws, sizeof(float) * ws_floats + sizeof(int32_t) * (size_t)def->q_heads);
+  if (e == cudaSuccess) e = cudaMemset(m->attn_ws + ws_floats, 0, sizeof(int32_t) * (size_t)def->q_heads);
   if (e == cudaSuccess) e = cudaMalloc(&m->d_tokens, sizeof(int32_t) * (size_t)chunk);
   if (e == cudaSuccess) e = cudaMalloc(&m->d_pos, sizeof(int32_t) * 2);
   if (e == cudaSuccess) e = cudaMalloc(&m->d_out, sizeof(int32_t) * (size_t)m->cap);

@@ -43,19 +43,25 @@ export function gemvRowsPerWarp(nOut: number): 1 | 2 | 4 {
 /** Largest K of the v3 q4 GEMV (its f16 activation staging is static shared memory); NX_GEMV_Q4H_MAX_K. */
 export const GEMV_Q4H_MAX_K = 16384;
 
-/**
- * Rows per warp for the v3 q4 GEMV (8 warps per block): the most that still give one block per SM of an H100.
- * Every block stages the whole activation vector, so fewer, fuller blocks also mean less L2 traffic.
- */
-export function gemvQ4hRowsPerWarp(nOut: number): 1 | 2 | 4 {
-  for (const r of [4, 2] as const) if (Math.ceil(nOut / (8 * r)) >= 132) return r;
-  return 1;
+/** Rows per warp for the v3 q4 GEMV (8 warps per block). */
+export function gemvQ4hRowsPerWarp(nOut: number, k: number): 1 | 2 {
+  // Measured on an H100 (bench/cuda/results/run3-h100-micro.jsonl): one row per warp is fastest for every
+  // shape of the bench models except the vocabulary projections with short rows (K < 2048), where 2 win.
+  return nOut >= 65536 && k < 2048 ? 2 : 1;
 }
 
 /** Launch of the v3 q4 GEMV (native/cuda/nx_cuda_gemv.cuh); glu: 0 plain, 1 silu, 2 gelu-tanh. */
 function q4hGemv(nOut: number, k: number, scaleKind: string, biasKind: string, glu: 0 | 1 | 2, args: string): string {
-  const r = gemvQ4hRowsPerWarp(nOut);
-  return `nx_gemv_q4h<${nOut}, ${k}, ${scaleKind}, ${biasKind}, ${r}, ${glu}><<<${Math.ceil(nOut / (8 * r))}, 256, 0, stream>>>(${args});`;
+  const r = gemvQ4hRowsPerWarp(nOut, k);
+  return pdlLaunch(`nx_gemv_q4h<${nOut}, ${k}, ${scaleKind}, ${biasKind}, ${r}, ${glu}>`, `${Math.ceil(nOut / (8 * r))}`, '256', args);
+}
+
+/**
+ * A launch with programmatic dependent launch (O3 kernels that call nx_grid_dependency_wait first; see nx_cuda.h):
+ * the kernel's blocks may be scheduled while the previous kernel finishes.
+ */
+function pdlLaunch(kernel: string, grid: string, block: string, args: string): string {
+  return `nx_launch_pdl(${kernel}, dim3(${grid}), dim3(${block}), stream, ${args});`;
 }
 
 const BYTES: Record<string, number> = { f32: 4, f16: 2, bf16: 2, u32: 4, i32: 4, i64: 8, bool: 1 };
@@ -212,6 +218,14 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
     const [qkv, kc, vc, out] = [0, 1, 2, 3].map((i) => typedArg(s, s.kernel, i));
     const n = `(int32_t)(${hostExpr(s.scalars[0])})`;
     const tmpl = `${spec.hq}, ${spec.hkv}, ${spec.d}, ${spec.window}, ${spec.softcap ? 'true' : 'false'}`;
+    if (opts.v2) {
+      // O3: decode through nx_attn_decode (GQA group per block, combine fused), prompts through nx_attn.
+      return [
+        `  { const int32_t nq = ${n};`,
+        `    if (nq == 1) ${pdlLaunch(`nx_attn_decode<${tmpl}>`, `${spec.hkv}, st->attn_splits`, '128', `${qkv}, ${kc}, ${vc}, ${out}, st->attn_ws, st->attn_cnt, st->pos, cap, ${renderConst(spec.scale, 'f32')}, ${renderConst(spec.softcap || 1, 'f32')}`)}`,
+        `    else nx_attn<${tmpl}><<<dim3(nq * ${spec.hq}, 1), 32, 0, stream>>>(${qkv}, ${kc}, ${vc}, ${out}, st->attn_ws, st->pos, cap, 1, ${renderConst(spec.scale, 'f32')}, ${renderConst(spec.softcap || 1, 'f32')}); }`,
+      ];
+    }
     return [
       `  { const int32_t nq = ${n};`,
       `    const int32_t splits = nq == 1 ? st->attn_splits : 1;`,
@@ -244,7 +258,10 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
       if (/^residual_add_d\d+$/.test(s.kernel.name) && nm && next && sameRef(s.bufs[0], next.bufs[0]) && `residual_add_d${nm.dim}` === s.kernel.name &&
         JSON.stringify(s.scalars) === JSON.stringify(next.scalars)) {
         const x = typedArg(s, s.kernel, 0).replace(/^\(const float\*\)/, '');
-        body.push(`  { const int32_t r = (int32_t)(${hostExpr(s.scalars[0])}); if (r > 0) nx_add_rmsnorm<${nm.dim}, ${STORAGE_KIND[nm.wt]}><<<r, 256, 0, stream>>>(${x}, ${typedArg(s, s.kernel, 1)}, ${typedArg(next, next.kernel, 1)}, ${typedArg(next, next.kernel, 2)}, ${eps}); }`);
+        const kernel = `nx_add_rmsnorm<${nm.dim}, ${STORAGE_KIND[nm.wt]}>`;
+        const args = `${x}, ${typedArg(s, s.kernel, 1)}, ${typedArg(next, next.kernel, 1)}, ${typedArg(next, next.kernel, 2)}, ${eps}`;
+        const launch = opts.v2 ? pdlLaunch(kernel, 'r', `nx_norm_threads(${nm.dim})`, args) : `${kernel}<<<r, nx_norm_threads(${nm.dim}), 0, stream>>>(${args});`;
+        body.push(`  { const int32_t r = (int32_t)(${hostExpr(s.scalars[0])}); if (r > 0) ${launch} }`);
         i++;
         continue;
       }
@@ -254,13 +271,16 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
         Number(rope[3]) % 2 === 0 && Number(rope[4]) % 2 === 0) {
         const [hq, hkv, d, rd] = rope.slice(1, 5).map(Number);
         body.push(`  { const int32_t nt = (int32_t)(${hostExpr(s.scalars[0])}); const int64_t total = (int64_t)nt * ${(hq + 2 * hkv) * (d / 2)};`);
-        body.push(`    if (total > 0) nx_rope_append<${hq}, ${hkv}, ${d}, ${rd}><<<nx_grid(total, 256), 256, 0, stream>>>(${typedArg(s, s.kernel, 0)}, ${typedArg(s, s.kernel, 1)}, ${typedArg(next, next.kernel, 1)}, ${typedArg(next, next.kernel, 2)}, nt, st->pos, cap); }`);
+        body.push(`    if (total > 0) ${pdlLaunch(`nx_rope_append<${hq}, ${hkv}, ${d}, ${rd}>`, 'nx_grid(total, 256)', '256', `${typedArg(s, s.kernel, 0)}, ${typedArg(s, s.kernel, 1)}, ${typedArg(next, next.kernel, 1)}, ${typedArg(next, next.kernel, 2)}, nt, st->pos, cap`)} }`);
         i++;
         continue;
       }
       const nrm = normMatch(s);
       if (nrm) {
-        body.push(`  { const int32_t r = (int32_t)(${hostExpr(s.scalars[0])}); if (r > 0) nx_rmsnorm<${nrm.dim}, ${STORAGE_KIND[nrm.wt]}><<<r, 256, 0, stream>>>(${typedArg(s, s.kernel, 0)}, ${typedArg(s, s.kernel, 1)}, ${typedArg(s, s.kernel, 2)}, ${eps}); }`);
+        const kernel = `nx_rmsnorm<${nrm.dim}, ${STORAGE_KIND[nrm.wt]}>`;
+        const args = `${typedArg(s, s.kernel, 0)}, ${typedArg(s, s.kernel, 1)}, ${typedArg(s, s.kernel, 2)}, ${eps}`;
+        const launch = opts.v2 ? pdlLaunch(kernel, 'r', `nx_norm_threads(${nrm.dim})`, args) : `${kernel}<<<r, nx_norm_threads(${nrm.dim}), 0, stream>>>(${args});`;
+        body.push(`  { const int32_t r = (int32_t)(${hostExpr(s.scalars[0])}); if (r > 0) ${launch} }`);
         continue;
       }
       // gate_up projection + gated activation: one GEMV for decode, unchanged for prefill.
