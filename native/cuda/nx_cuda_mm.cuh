@@ -23,7 +23,9 @@
 // Grid: x = M tiles (fastest: the blocks sharing one weight tile run together, the weights stream from HBM once),
 // y = N tiles. The launcher picks BM x BN among 128x128, 64x128, 64x64 from the tile count and the SM count.
 #pragma once
-#include "nx_cuda.h"
+// Uses nx_ldf from nx_cuda_kernels.cuh; with #pragma once this include is a no-op when nx_cuda_kernels.cuh
+// includes this header at its end, and pulls it in when this header is included first.
+#include "nx_cuda_kernels.cuh"
 
 namespace nxmm {
 
