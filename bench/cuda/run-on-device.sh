@@ -80,6 +80,10 @@ if echo "$WHAT" | grep -q bench; then
     python3 -c 'import json,sys; print(json.dumps({"checkpoint": sys.argv[1], "log": open(sys.argv[2]).read()[-300:]}))' $m /tmp/ckpt-$m.log | tee -a "$RES"
     for v in $VARIANTS; do
       timeout 240 python3 bench/cuda/nxcuda.py bench "$BUILD/bench-$m-$v.so" "$CARRY/bench/$m/params.json" /tmp/ckpt/$m $m-$v 2>&1 | tail -3 | tee -a "$RES"
+      # PDL_AB=1: the O3 library once more with programmatic dependent launch off (A/B of that one feature).
+      if [ "$v" = o3 ] && [ "${PDL_AB:-0}" = 1 ]; then
+        NXMLC_CUDA_PDL=0 timeout 240 python3 bench/cuda/nxcuda.py bench "$BUILD/bench-$m-$v.so" "$CARRY/bench/$m/params.json" /tmp/ckpt/$m $m-$v-nopdl 2>&1 | tail -3 | tee -a "$RES"
+      fi
     done
     # HF_MODELS limits the transformers baseline to some models; HF_GEN sets its generated tokens.
     if [ -z "${HF_MODELS:-}" ] || echo " $HF_MODELS " | grep -q " $m "; then

@@ -12,7 +12,7 @@ import { compileCuda, lowerToCuda } from './compile-cuda';
 import { lowerToCpp } from './compile';
 import { parseCudaDevice, DEFAULT_CUDA_ARCHS } from './targets-cuda';
 import { findNvcc, gencodeFlags } from './toolchain/nvcc';
-import { gemvRowsPerWarp } from './render/library-cuda';
+import { gemvRowsPerWarp, gemvQ4hRowsPerWarp } from './render/library-cuda';
 import { NxMlcError } from '../support/errors';
 
 const FIXTURE = path.join(__dirname, '..', '..', 'fixtures', 'hf-tiny', 'llama');
@@ -63,12 +63,24 @@ describe('rendering', () => {
     expect(plan.steps.length).toBeGreaterThan(20);
   });
 
-  it('O3 switches to the v2 kernels: multi-row q4 GEMVs (activation and bias variants) and the pipelined matmul', () => {
+  it('O3 switches to the second-generation kernels, launched with programmatic dependent launch', () => {
     const { source } = lowerToCuda(path.join(work, 'q4'), { context_window_size: 256 }, 'O3');
-    expect(source).toMatch(/nx_gemv_q4nk_r<128, 64, NX_F16, -1, 1, 0>/);
-    expect(source).toMatch(/nx_gemv_q4nk_r<192, 64, NX_F16, -1, 1, 1>/); // gate_up + silu
-    expect(source).toMatch(/nx_mm_tc2<1, 128, 64, 4, 32, NX_F16, -1>/);
-    expect(source).not.toMatch(/nx_gemv_qnk<|nx_mm_tc</);
+    expect(source).toMatch(/nx_launch_pdl\(nx_gemv_q4h<128, 64, NX_F16, -1, 1, 0>/); // qkv
+    expect(source).toMatch(/nx_launch_pdl\(nx_gemv_q4h<192, 64, NX_F16, -1, 1, 1>/); // gate_up + silu
+    expect(source).toMatch(/nx_mm_q4_launch<128, 64, NX_F16, -1>/); // prefill on mma.sync
+    expect(source).toMatch(/nx_launch_pdl\(nx_attn_decode<4, 2, 16, 0, false>/); // decode attention, combine fused
+    expect(source).toMatch(/nx_launch_pdl\(nx_rope_append<4, 2, 16, 16>/);
+    expect(source).toMatch(/nx_launch_pdl\(nx_add_rmsnorm<64, NX_F16>/);
+    expect(source).not.toMatch(/nx_gemv_qnk<|nx_mm_tc<|nx_attn_combine</);
+    // The f16 activation workspace of the prefill matmuls: prefill_chunk_size x the widest K (intermediate 192).
+    expect(source).toMatch(/nx_forward,\n {2}192,\n\};/);
+  });
+
+  it('gives a v3 GEMV one row per warp, two for long vocabularies with short rows (measured on an H100)', () => {
+    expect(gemvQ4hRowsPerWarp(896, 896)).toBe(1);
+    expect(gemvQ4hRowsPerWarp(14336, 4096)).toBe(1);
+    expect(gemvQ4hRowsPerWarp(151936, 896)).toBe(2);
+    expect(gemvQ4hRowsPerWarp(128256, 4096)).toBe(1);
   });
 
   it('gives a v2 GEMV as many rows per warp as still leave two blocks per H100 SM', () => {

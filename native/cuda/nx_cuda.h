@@ -90,6 +90,7 @@ struct nx_cuda_state {
   int32_t attn_splits;    // split count used for single-token (decode) attention
   cudaStream_t stream;
   int32_t *attn_cnt;      // device [q_heads] zeros: per-KV-head arrival counters of nx_attn_decode's fused combine
+  half *mm_xh;            // device [prefill_chunk_size * mm_xh_width]: activations rounded to f16 for nx_mm_q4/f16
 };
 
 struct nx_cuda_model_def {
@@ -106,6 +107,7 @@ struct nx_cuda_model_def {
   // writes logits of rows [first, first + rows) as [rows, vocab] to st->logits. Host scalars never depend
   // on pos, so a captured n = 1 forward is valid for every decode step.
   void (*forward)(nx_cuda_state *st, int32_t n, int32_t first, int32_t rows);
+  int64_t mm_xh_width;    // widest K of the O3 prefill matmuls (0: they are not used, no workspace)
 };
 
 // Defined by the generated plan source.

@@ -58,6 +58,7 @@ struct nxmlc_model {
   float *kv = nullptr;
   float *logits = nullptr;          // device [kLogitRows, V]
   float *attn_ws = nullptr;
+  half *mm_xh = nullptr;            // device [chunk, def->mm_xh_width] (null when the library has no O3 matmul)
   int32_t *d_tokens = nullptr;      // device [chunk]
   int32_t *d_pos = nullptr;         // device: pos, step (2 ints)
   int32_t *d_out = nullptr;         // device [cap] generated tokens
@@ -80,7 +81,7 @@ struct nxmlc_model {
   nx_cuda_state state() {
     const size_t ws_floats = (size_t)def->q_heads * kMaxSplits * (def->head_dim + 2);
     return nx_cuda_state{params.data(), scratch.data(), kv, cap, d_tokens, d_pos, logits, attn_ws, splits, stream,
-                         reinterpret_cast<int32_t *>(attn_ws + ws_floats)};
+                         reinterpret_cast<int32_t *>(attn_ws + ws_floats), mm_xh};
   }
 };
 
@@ -157,6 +158,7 @@ NXMLC_API nxmlc_model *nxmlc_create(int32_t num_threads, int32_t context_window_
   if (e != cudaSuccess) return fail(cuda_msg(e, "cudaMalloc (KV cache)") + ": " + std::to_string(kv_floats * 4) + " bytes; pass a smaller context_window_size");
   e = cudaMemset(m->kv, 0, kv_floats * sizeof(float));
   if (e == cudaSuccess) e = cudaMalloc(&m->logits, sizeof(float) * (size_t)kLogitRows * def->vocab_size);
+  if (e == cudaSuccess && def->mm_xh_width > 0) e = cudaMalloc(&m->mm_xh, sizeof(half) * (size_t)chunk * (size_t)def->mm_xh_width);
   // Split-K partials, then one int32 arrival counter per head (zeroed once; the kernel that uses them resets them).
   const size_t ws_floats = (size_t)def->q_heads * kMaxSplits * (def->head_dim + 2);
   if (e == cudaSuccess) e = cudaMalloc(&m->attn_ws, sizeof(float) * ws_floats + sizeof(int32_t) * (size_t)def->q_heads);
@@ -351,6 +353,7 @@ NXMLC_API void nxmlc_destroy(nxmlc_model *m) {
   cudaFree(m->kv);
   cudaFree(m->logits);
   cudaFree(m->attn_ws);
+  cudaFree(m->mm_xh);
   cudaFree(m->d_tokens);
   cudaFree(m->d_pos);
   cudaFree(m->d_out);
