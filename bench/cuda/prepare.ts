@@ -2,11 +2,11 @@
  * Prepares everything the GPU machine needs, on a machine with Node and no GPU, into .cuda-carry/:
  *
  *   conformance/<case>/  for each hf-tiny fixture and the demo model x quantization:
- *       model.cu, model_o3.cu, model_generic.cu   the cuda-target source at O2 (measured fast paths), O3 (v2
- *                                    kernels) and O0 (generic IR path only)
+ *       model.cu, model_o1.cu, model_generic.cu   the cuda-target source at O2 (the default, second-generation
+ *                                    kernels), O1 (first-generation fast paths) and O0 (generic IR path only)
  *       params.bin + params.json     every param in library order, bytes exactly as nxmlc_set_param takes them
  *       cpu_logits.bin, hf_logits.bin, case.json   the cpu target's outputs and transformers' (fixtures/*expected)
- *   bench/<model>/model.cu + model_o3.cu + mlc-chat-config.json + params.json   for bench/configs/*.json (q4f16_1)
+ *   bench/<model>/model.cu + model_o1.cu + mlc-chat-config.json + params.json   for bench/configs/*.json (q4f16_1)
  *
  * Usage: node -r @swc-node/register bench/cuda/prepare.ts [--only-bench] [--only-conformance]
  * Then on the GPU machine: bash bench/cuda/run-on-device.sh (see bench/cuda/README.md).
@@ -45,7 +45,7 @@ async function conformanceCase(name: string, source: string, q: string, greedyLe
   const overrides = { context_window_size: CTX };
   fs.writeFileSync(path.join(out, 'model.cu'), lowerToCuda(work, overrides, 'O2').source);
   fs.writeFileSync(path.join(out, 'model_generic.cu'), lowerToCuda(work, overrides, 'O0').source);
-  fs.writeFileSync(path.join(out, 'model_o3.cu'), lowerToCuda(work, overrides, 'O3').source);
+  fs.writeFileSync(path.join(out, 'model_o1.cu'), lowerToCuda(work, overrides, 'O1').source);
   const cpu = compile({ chatConfigPath: work, output: path.join(work, 'cpu.so'), overrides });
   const lib = ModelLibrary.load(cpu.library);
   const cache = readTensorCache(work);
@@ -105,7 +105,7 @@ function benchModel(cfgFile: string): void {
   const lowered = lowerToCuda(path.join(work, 'mlc'), { context_window_size: 8192, prefill_chunk_size: 4096 }, 'O2');
   const lowerSeconds = (Date.now() - t0) / 1000;
   fs.writeFileSync(path.join(out, 'model.cu'), lowered.source);
-  fs.writeFileSync(path.join(out, 'model_o3.cu'), lowerToCuda(path.join(work, 'mlc'), { context_window_size: 8192, prefill_chunk_size: 4096 }, 'O3').source);
+  fs.writeFileSync(path.join(out, 'model_o1.cu'), lowerToCuda(path.join(work, 'mlc'), { context_window_size: 8192, prefill_chunk_size: 4096 }, 'O1').source);
   fs.copyFileSync(path.join(work, 'mlc', 'mlc-chat-config.json'), path.join(out, 'mlc-chat-config.json'));
   fs.writeFileSync(path.join(out, 'params.json'), JSON.stringify({ lower_seconds: lowerSeconds, params: lowered.metadata.params }));
   fs.rmSync(work, { recursive: true, force: true });

@@ -51,29 +51,37 @@ describe('--device grammar', () => {
 });
 
 describe('rendering', () => {
-  it('uses the hand-written fast paths for every matmul, attention and norm of a q4f16_1 llama', () => {
+  it('uses the hand-written fast paths for every matmul, attention and norm of a q4f16_1 llama (O2, the default)', () => {
     const { source, plan } = lowerToCuda(path.join(work, 'q4'), { context_window_size: 256 });
     // No generic launcher is emitted for the hot kernels: a renamed kernel would silently fall back to the slow path.
     expect(source).not.toMatch(/static void L_(matmul|gemv|attention|rms_norm)_/);
-    expect(source).toMatch(/nx_gemv_qnk<128, 64, 4, 32, NX_F16, -1>/); // qkv: (4 + 2*2) heads * 16 = 128 rows, K = 64
-    expect(source).toMatch(/nx_gemv_qnk_glu<192, 64, 4, 32, NX_F16, 0>/); // gate_up + silu, intermediate 192
-    expect(source).toMatch(/nx_attn<4, 2, 16, 0, false>/);
-    expect(source).toMatch(/nx_add_rmsnorm<64, NX_F16>/);
-    // One launch group per plan step, except the fused pairs (residual add + norm, gate_up + act).
-    expect(plan.steps.length).toBeGreaterThan(20);
-  });
-
-  it('O3 switches to the second-generation kernels, launched with programmatic dependent launch', () => {
-    const { source } = lowerToCuda(path.join(work, 'q4'), { context_window_size: 256 }, 'O3');
-    expect(source).toMatch(/nx_launch_pdl\(nx_gemv_q4h<128, 64, NX_F16, -1, 1, 0>/); // qkv
-    expect(source).toMatch(/nx_launch_pdl\(nx_gemv_q4h<192, 64, NX_F16, -1, 1, 1>/); // gate_up + silu
+    // Second-generation kernels, launched with programmatic dependent launch where they wait for their inputs.
+    expect(source).toMatch(/nx_launch_pdl\(nx_gemv_q4h<128, 64, NX_F16, -1, 1, 0>/); // qkv: (4 + 2*2) heads * 16 rows, K = 64
+    expect(source).toMatch(/nx_launch_pdl\(nx_gemv_q4h<192, 64, NX_F16, -1, 1, 1>/); // gate_up + silu, intermediate 192
     expect(source).toMatch(/nx_mm_q4_launch<128, 64, NX_F16, -1>/); // prefill on mma.sync
     expect(source).toMatch(/nx_launch_pdl\(nx_attn_decode<4, 2, 16, 0, false>/); // decode attention, combine fused
+    expect(source).toMatch(/nx_attn_prefill_launch<4, 2, 16, 0, false>/); // prompts: tensor-core flash attention
     expect(source).toMatch(/nx_launch_pdl\(nx_rope_append<4, 2, 16, 16>/);
     expect(source).toMatch(/nx_launch_pdl\(nx_add_rmsnorm<64, NX_F16>/);
     expect(source).not.toMatch(/nx_gemv_qnk<|nx_mm_tc<|nx_attn_combine</);
     // The f16 activation workspace of the prefill matmuls: prefill_chunk_size x the widest K (intermediate 192).
     expect(source).toMatch(/nx_forward,\n {2}192,\n\};/);
+    // One launch group per plan step, except the fused pairs (residual add + norm, gate_up + act, rope + append).
+    expect(plan.steps.length).toBeGreaterThan(20);
+    // O3 is O2 today.
+    expect(lowerToCuda(path.join(work, 'q4'), { context_window_size: 256 }, 'O3').source).toBe(source);
+  });
+
+  it('O1 keeps the first-generation fast paths (the baseline of bench/RESULTS.md)', () => {
+    const { source } = lowerToCuda(path.join(work, 'q4'), { context_window_size: 256 }, 'O1');
+    expect(source).not.toMatch(/static void L_(matmul|gemv|attention|rms_norm)_/);
+    expect(source).toMatch(/nx_gemv_qnk<128, 64, 4, 32, NX_F16, -1>/);
+    expect(source).toMatch(/nx_gemv_qnk_glu<192, 64, 4, 32, NX_F16, 0>/);
+    expect(source).toMatch(/nx_mm_tc<1, 128, 64, 4, 32, NX_F16, -1>/);
+    expect(source).toMatch(/nx_attn_combine<16>/);
+    expect(source).toMatch(/nx_add_rmsnorm<64, NX_F16><<</);
+    expect(source).not.toMatch(/nx_launch_pdl|nx_gemv_q4h|nx_mm_q4_launch/);
+    expect(source).toMatch(/nx_forward,\n {2}0,\n\};/); // no f16 workspace
   });
 
   it('gives a v3 GEMV one row per warp, two for long vocabularies with short rows (measured on an H100)', () => {
@@ -101,8 +109,11 @@ describe('rendering', () => {
 
   it('gemma2 keeps its sliding window and soft-cap in the attention template', () => {
     const { source } = lowerToCuda(path.join(work, 'gemma2'), { context_window_size: 256 });
-    expect(source).toMatch(/nx_attn<4, 2, 16, 8, true>/);
-    expect(source).toMatch(/nx_attn<4, 2, 16, 0, true>/);
+    expect(source).toMatch(/nx_attn_prefill_launch<4, 2, 16, 8, true>/);
+    expect(source).toMatch(/nx_attn_prefill_launch<4, 2, 16, 0, true>/);
+    expect(source).toMatch(/nx_attn_decode<4, 2, 16, 8, true>/);
+    expect(lowerToCuda(path.join(work, 'gemma2'), { context_window_size: 256 }, 'O1').source).toMatch(/nx_attn<4, 2, 16, 8, true>/);
+    expect(source).toMatch(/nx_mm_f16_launch</); // q0f16: dense f16 weights on mma.sync
   });
 
   it('declares the same parameters as the cpu target, with target "cuda" in the metadata', () => {

@@ -40,8 +40,9 @@ export function lowerToCuda(chatConfigPath: string, overrides: Record<string, nu
   const q = quantScheme(cfg.quantization, cfg.file);
   const dims = arch.dims(cfg.modelConfig, cfg.file);
   const plan = lowerModel(dims, arch.names, q, { gemv: opt !== 'O0' });
-  // O0: generic IR path only (bisection); O1/O2: measured fast paths; O3: v2 kernels (see CudaRenderOptions.v2).
-  const renderOpts = { fastPaths: opt !== 'O0', v2: opt === 'O3' };
+  // O0: generic IR path only (bisection); O1: first-generation fast paths; O2 (default) / O3: second-generation
+  // kernels (see CudaRenderOptions.v2 and bench/RESULTS.md).
+  const renderOpts = { fastPaths: opt !== 'O0', v2: opt === 'O2' || opt === 'O3' };
   const first = renderLibraryCuda(plan, { metadataJson: '{}', dims }, renderOpts);
   const kernels: Record<string, string> = {};
   for (const [name, src] of first.kernels) kernels[name] = sha256(src);

@@ -103,17 +103,23 @@ __global__ void __launch_bounds__(128) nx_attn_decode(const float *__restrict__ 
     for (int g = 0; g < G; ++g)
 #pragma unroll
       for (int i = 0; i < DPT; ++i) acc[g][i] *= Cr[g];
-    for (int j = 0; j < cnt; ++j) {
-      const float *vr = Vb + (int64_t)(c0 + j) * D;
+    // Eight V rows in flight per step (a runtime-bound loop of single loads would wait out one memory latency
+    // per key); S[g][j] is 0 for j >= cnt, and those rows are not loaded.
+    for (int j0 = 0; j0 < cnt; j0 += 8) {
+      float v[8][DPT];
 #pragma unroll
-      for (int i = 0; i < DPT; ++i) {
-        const int d = i * CH + tid;
-        if (d < D) {
-          const float v = __ldg(vr + d);
+      for (int u = 0; u < 8; ++u)
 #pragma unroll
-          for (int g = 0; g < G; ++g) acc[g][i] += S[g][j] * v;
+        for (int i = 0; i < DPT; ++i) {
+          const int d = i * CH + tid;
+          v[u][i] = (j0 + u < cnt && d < D) ? __ldg(Vb + (int64_t)(c0 + j0 + u) * D + d) : 0.f;
         }
-      }
+#pragma unroll
+      for (int u = 0; u < 8; ++u)
+#pragma unroll
+        for (int g = 0; g < G; ++g)
+#pragma unroll
+          for (int i = 0; i < DPT; ++i) acc[g][i] += S[g][j0 + u] * v[u][i];
     }
     __syncthreads();  // S is rewritten by the next chunk
   }
@@ -150,22 +156,26 @@ __global__ void __launch_bounds__(128) nx_attn_decode(const float *__restrict__ 
   __syncthreads();
   if (!last) return;
   __threadfence();
+  // Combine (splits <= 32, the runtime's kMaxSplits): warp 0 turns the splits' (m, l) into weights
+  // exp(m_s - M) / L, then every thread sums its dimensions over the splits with independent loads.
+  __shared__ float wsplit[32];
   for (int g = 0; g < G; ++g) {
     const float *pw = ws + (int64_t)(kvh * G + g) * splits * (D + 2);
-    float M = -INFINITY;
-    for (int s = 0; s < splits; ++s) M = fmaxf(M, __ldcg(pw + s * (D + 2)));
-    float L = 0.f;
-    for (int s = 0; s < splits; ++s) {
-      const float ms = __ldcg(pw + s * (D + 2));
-      if (ms != -INFINITY) L += __ldcg(pw + s * (D + 2) + 1) * expf(ms - M);
+    if (warp == 0) {
+      const float ms = lane < splits ? __ldcg(pw + lane * (D + 2)) : -INFINITY;
+      const float ls = lane < splits ? __ldcg(pw + lane * (D + 2) + 1) : 0.f;
+      const float M = nx_warp_max(ms);
+      const float e = ms == -INFINITY ? 0.f : expf(ms - M);
+      const float L = nx_warp_sum(ls * e);
+      wsplit[lane] = e / L;
     }
+    __syncthreads();
     for (int d = tid; d < D; d += CH) {
       float a = 0.f;
-      for (int s = 0; s < splits; ++s) {
-        const float ms = __ldcg(pw + s * (D + 2));
-        if (ms != -INFINITY) a += __ldcg(pw + s * (D + 2) + 2 + d) * expf(ms - M);
-      }
-      out[(kvh * G + g) * D + d] = a / L;
+#pragma unroll 8
+      for (int s = 0; s < splits; ++s) a += __ldcg(pw + s * (D + 2) + 2 + d) * wsplit[s];
+      out[(kvh * G + g) * D + d] = a;
     }
+    __syncthreads();
   }
 }

@@ -27,7 +27,7 @@ enum : int32_t { NX_OK = 0, NX_BAD_ARG = 1, NX_NOT_FINALIZED = 2, NX_CONTEXT_FUL
 // Logits of at most this many rows are produced per forward; all-logits prefill runs in sub-chunks of it,
 // so the device logits buffer stays small for 150k-token vocabularies.
 constexpr int32_t kLogitRows = 64;
-constexpr int32_t kMaxSplits = 32;
+constexpr int32_t kMaxSplits = 32;  // nx_attn_decode combines at most 32 splits (one warp)
 
 void write_err(char *err, int32_t len, const std::string &msg) {
   if (err && len > 0) std::snprintf(err, (size_t)len, "%s", msg.c_str());

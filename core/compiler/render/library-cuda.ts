@@ -28,8 +28,10 @@ export interface CudaLibraryInfo {
 export interface CudaRenderOptions {
   fastPaths: boolean;
   /**
-   * Second-generation kernels (opt O3): multi-row q4 GEMVs sharing activation registers and the pipelined
-   * 128 x 128 tensor-core matmul. Built and compiled here, not yet measured on a GPU: O2 stays on v1.
+   * Second-generation kernels (opt O2, the default, and O3), measured on an H100 (bench/RESULTS.md): the v3 q4
+   * GEMV (f16 staged activations, half2 dequantisation), decode attention with the split combine fused, the
+   * mma.sync prefill matmuls (nx_mm_q4 / nx_mm_f16), RoPE fused with the KV append, programmatic dependent launch.
+   * Off (O1): the first-generation fast paths.
    */
   v2?: boolean;
 }
@@ -227,11 +229,12 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
     const n = `(int32_t)(${hostExpr(s.scalars[0])})`;
     const tmpl = `${spec.hq}, ${spec.hkv}, ${spec.d}, ${spec.window}, ${spec.softcap ? 'true' : 'false'}`;
     if (opts.v2) {
-      // O3: decode through nx_attn_decode (GQA group per block, combine fused), prompts through nx_attn.
+      // Decode through nx_attn_decode (GQA group per block, combine fused), prompts through the tensor-core
+      // flash attention of nx_cuda_attn_prefill.cuh (which falls back to nx_attn for shapes it does not cover).
       return [
         `  { const int32_t nq = ${n};`,
         `    if (nq == 1) ${pdlLaunch(`nx_attn_decode<${tmpl}>`, `${spec.hkv}, st->attn_splits`, '128', `${qkv}, ${kc}, ${vc}, ${out}, st->attn_ws, st->attn_cnt, st->pos, cap, ${renderConst(spec.scale, 'f32')}, ${renderConst(spec.softcap || 1, 'f32')}`)}`,
-        `    else nx_attn<${tmpl}><<<dim3(nq * ${spec.hq}, 1), 32, 0, stream>>>(${qkv}, ${kc}, ${vc}, ${out}, st->attn_ws, st->pos, cap, 1, ${renderConst(spec.scale, 'f32')}, ${renderConst(spec.softcap || 1, 'f32')}); }`,
+        `    else nx_attn_prefill_launch<${tmpl}>(${qkv}, ${kc}, ${vc}, ${out}, st->pos, nq, cap, ${renderConst(spec.scale, 'f32')}, ${renderConst(spec.softcap || 1, 'f32')}, st->attn_ws, stream); }`,
       ];
     }
     return [
@@ -352,6 +355,7 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
     '#include "nx_cuda.h"',
     '#include "nx_cuda_kernels.cuh"',
     '#include "nx_cuda_mm.cuh"',
+    '#include "nx_cuda_attn_prefill.cuh"',
     '',
     ...tables,
     '',
