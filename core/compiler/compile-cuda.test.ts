@@ -164,4 +164,15 @@ describeNvcc('nvcc build (no GPU needed)', () => {
     const again = compileCuda({ chatConfigPath: path.join(work, 'q4'), device: 'cuda:sm_90', output: out, overrides: 'context_window_size=256' });
     expect(again.cacheHit).toBe(true);
   }, 180_000);
+
+  it('builds the default --device cuda (sm_80, sm_86, sm_89, sm_90) with every second-generation kernel', () => {
+    // gemma2 q0f16: dense f16 mma.sync matmuls, tensor-core prompt attention with sliding window and soft-cap,
+    // decode attention, PDL launches — the sm_90-only instructions must be guarded for the older architectures.
+    const out = path.join(work, 'lib', 'gemma2-cuda.so');
+    const r = compileCuda({ chatConfigPath: path.join(work, 'gemma2'), device: 'cuda', output: out, overrides: 'context_window_size=256' });
+    expect(JSON.parse(fs.readFileSync(r.manifest, 'utf8')).build.archs).toEqual(['sm_80', 'sm_86', 'sm_89', 'sm_90']);
+    const listed = spawnSync(nvcc!.path.replace(/nvcc$/, 'cuobjdump'), ['--list-elf', out], { encoding: 'utf8' });
+    if (listed.status === 0) for (const sm of ['sm_80', 'sm_86', 'sm_89', 'sm_90']) expect(listed.stdout).toContain(sm);
+    else console.log('cuobjdump not found next to nvcc: the embedded architectures are not listed');
+  }, 300_000);
 });

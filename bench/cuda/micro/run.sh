@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Kernel micro-benchmarks and a per-kernel decode profile on the GPU machine (see bench/cuda/README.md).
-#   bash bench/cuda/micro/run.sh [gemv] [mm] [profile LIB PARAMS_JSON NAME]...
+#   bash bench/cuda/micro/run.sh [gemv] [mm] [attn] [profile LIB PARAMS_JSON NAME]...
 # JSON lines to stdout and $OUT/micro.jsonl.
 set -u
 cd "$(dirname "$0")/../../.."
@@ -8,7 +8,7 @@ OUTDIR=${OUT:-$PWD}; mkdir -p "$OUTDIR"; RES=$OUTDIR/micro.jsonl
 NV="nvcc -O3 -std=c++17 -gencode arch=compute_90,code=sm_90 -I native/include -I native/cuda"
 while [ $# -gt 0 ]; do
   case "$1" in
-    gemv|mm)
+    gemv|mm|attn)
       $NV bench/cuda/micro/$1.cu -o /tmp/micro-$1 2>&1 | grep -v "^$" | tail -5
       timeout 180 /tmp/micro-$1 | tee -a "$RES"; shift ;;
     profile)
