@@ -20,36 +20,11 @@
 // Unsupported shapes (D % 16 != 0, D > 128, HQ % HKV != 0) fall back to nx_attn in the launcher.
 #pragma once
 #include "nx_cuda_kernels.cuh"
+#include "nx_cuda_ptx.cuh"
 
 namespace nxap {
 
-static __device__ __forceinline__ uint32_t smem_u32(const void *p) { return (uint32_t)__cvta_generic_to_shared(p); }
-
-// ldmatrix.x4 (see nx_cuda_mm.cuh): lanes 8i..8i+7 address the rows of 8x8 matrix i; register i of lane l gets
-// row l / 4, columns 2 (l % 4), 2 (l % 4) + 1 of matrix i. .trans: register i of lane l gets rows 2 (l % 4),
-// 2 (l % 4) + 1 of column l / 4 (lower row in the low 16 bits).
-static __device__ __forceinline__ void ldsm_x4(uint32_t addr, uint32_t &r0, uint32_t &r1, uint32_t &r2, uint32_t &r3) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3)
-               : "r"(addr));
-}
-static __device__ __forceinline__ void ldsm_x4_t(uint32_t addr, uint32_t &r0, uint32_t &r1, uint32_t &r2, uint32_t &r3) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3)
-               : "r"(addr));
-}
-
-// D = A B + D, m16n8k16, f16 inputs, f32 accumulation. g = lane / 4, q = lane % 4:
-//   a0 = A[g][2q, 2q+1], a1 = A[g+8][2q, 2q+1], a2 = A[g][2q+8, 2q+9], a3 = A[g+8][2q+8, 2q+9]
-//   b0 = B[k = 2q, 2q+1][n = g], b1 = B[k = 2q+8, 2q+9][n = g]
-//   d0, d1 = D[g][2q, 2q+1], d2, d3 = D[g+8][2q, 2q+1]
-static __device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-      "{%0, %1, %2, %3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
+using namespace nxptx;
 
 static __device__ __forceinline__ uint32_t pack_h2(float lo, float hi) {
   const half2 h = __floats2half2_rn(lo, hi);

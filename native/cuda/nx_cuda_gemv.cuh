@@ -107,17 +107,5 @@ __global__ void __launch_bounds__(256) nx_gemv_q4h(const float *__restrict__ x, 
         acc[a] += (nx_q4h_word(wv[u][a].x, x0) + nx_q4h_word(wv[u][a].y, x1) + nx_q4h_word(wv[u][a].z, x2) + nx_q4h_word(wv[u][a].w, x3)) * sc[u][a];
     }
   }
-#pragma unroll
-  for (int a = 0; a < A; ++a) acc[a] = nx_warp_sum(acc[a]);
-  if (lane != 0) return;
-#pragma unroll
-  for (int r = 0; r < R; ++r) {
-    const int row = row0 + r;
-    if (row >= NOUT) break;
-    float v = acc[r];
-    if constexpr (GLU == 1) v = v / (1.f + expf(-1.f * v)) * acc[R + r];
-    else if constexpr (GLU == 2) v = 0.5f * v * (1.f + tanhf(0.797884583f * (v + 0.0447149985f * (v * (v * v))))) * acc[R + r];
-    else if constexpr (BK >= 0) v += nx_ldf<BK>(bias, row);
-    y[row] = v;
-  }
+  nx_gemv_rows_store<NOUT, BK, R, GLU>(acc, row0, lane, bias, y);
 }

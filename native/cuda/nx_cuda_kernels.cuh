@@ -164,6 +164,26 @@ static __device__ __forceinline__ float nx_q4_dot32(const uint4 w4, const float4
   return part;
 }
 
+// Epilogue of the multi-row GEMVs (v2 here, v3 in nx_cuda_gemv.cuh): reduce each row's partial sums over the
+// warp, then lane 0 writes rows [row0, row0 + R): plus bias, or act(gate row) * up row for the fused gate_up.
+template <int NOUT, int BK, int R, int GLU, int A>
+static __device__ __forceinline__ void nx_gemv_rows_store(float (&acc)[A], int row0, int lane, const void *__restrict__ bias,
+                                                          float *__restrict__ y) {
+#pragma unroll
+  for (int a = 0; a < A; ++a) acc[a] = nx_warp_sum(acc[a]);
+  if (lane != 0) return;
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    const int row = row0 + r;
+    if (row >= NOUT) break;
+    float v = acc[r];
+    if constexpr (GLU == 1) v = v / (1.f + expf(-1.f * v)) * acc[R + r];
+    else if constexpr (GLU == 2) v = 0.5f * v * (1.f + tanhf(0.797884583f * (v + 0.0447149985f * (v * (v * v))))) * acc[R + r];
+    else if constexpr (BK >= 0) v += nx_ldf<BK>(bias, row);
+    y[row] = v;
+  }
+}
+
 template <int NOUT, int K, int SK, int BK, int R, int GLU>
 __global__ void __launch_bounds__(128) nx_gemv_q4nk_r(const float *__restrict__ x, const uint32_t *__restrict__ qw,
                                                       const void *__restrict__ qs, const void *__restrict__ bias,
@@ -195,19 +215,7 @@ __global__ void __launch_bounds__(128) nx_gemv_q4nk_r(const float *__restrict__ 
       }
     }
   }
-#pragma unroll
-  for (int a = 0; a < A; ++a) acc[a] = nx_warp_sum(acc[a]);
-  if (lane != 0) return;
-#pragma unroll
-  for (int r = 0; r < R; ++r) {
-    const int row = row0 + r;
-    if (row >= NOUT) break;
-    float v = acc[r];
-    if constexpr (GLU == 1) v = v / (1.f + expf(-1.f * v)) * acc[R + r];
-    else if constexpr (GLU == 2) v = 0.5f * v * (1.f + tanhf(0.797884583f * (v + 0.0447149985f * (v * (v * v))))) * acc[R + r];
-    else if constexpr (BK >= 0) v += nx_ldf<BK>(bias, row);
-    y[row] = v;
-  }
+  nx_gemv_rows_store<NOUT, BK, R, GLU>(acc, row0, lane, bias, y);
 }
 
 #include "nx_cuda_gemv.cuh"  // v3 q4 GEMV (O3): f16 activations, half2 dequantisation
@@ -701,6 +709,15 @@ static __device__ __forceinline__ void nx_norm_store(const float4 (&v)[PER], flo
   }
 }
 
+// Same for rows whose width is not a multiple of 4: every thread re-reads its elements of x.
+template <int DIM, int WK>
+static __device__ __forceinline__ void nx_norm_store_scalar(const float *xr, float ss, const void *__restrict__ w, float *yr, float eps) {
+  __shared__ float sh[32];
+  ss = nx_block_sum(ss, sh);
+  const float inv = 1.f / sqrtf(ss / (float)DIM + eps);
+  for (int i = threadIdx.x; i < DIM; i += blockDim.x) yr[i] = xr[i] * inv * nx_ldf<WK>(w, i);
+}
+
 // y[t, :] = x[t, :] / sqrt(mean(x^2) + eps) * w. One block of nx_norm_threads(DIM) per row; y may alias x.
 template <int DIM, int WK>
 __global__ void __launch_bounds__(1024) nx_rmsnorm(const float *x, const void *__restrict__ w, float *y, float eps) {
@@ -720,12 +737,9 @@ __global__ void __launch_bounds__(1024) nx_rmsnorm(const float *x, const void *_
     }
     nx_norm_store<DIM, WK, PER>(v, ss, w, yr, eps);
   } else {
-    __shared__ float sh[32];
     float ss = 0.f;
     for (int i = threadIdx.x; i < DIM; i += blockDim.x) ss += xr[i] * xr[i];
-    ss = nx_block_sum(ss, sh);
-    const float inv = 1.f / sqrtf(ss / (float)DIM + eps);
-    for (int i = threadIdx.x; i < DIM; i += blockDim.x) yr[i] = xr[i] * inv * nx_ldf<WK>(w, i);
+    nx_norm_store_scalar<DIM, WK>(xr, ss, w, yr, eps);
   }
 }
 
@@ -757,16 +771,13 @@ __global__ void __launch_bounds__(1024) nx_add_rmsnorm(float *x, const float *r,
     }
     nx_norm_store<DIM, WK, PER>(v, ss, w, yr, eps);
   } else {
-    __shared__ float sh[32];
     float ss = 0.f;
     for (int i = threadIdx.x; i < DIM; i += blockDim.x) {
       const float v = xr[i] + rr[i];
       xr[i] = v;
       ss += v * v;
     }
-    ss = nx_block_sum(ss, sh);
-    const float inv = 1.f / sqrtf(ss / (float)DIM + eps);
-    for (int i = threadIdx.x; i < DIM; i += blockDim.x) yr[i] = xr[i] * inv * nx_ldf<WK>(w, i);
+    nx_norm_store_scalar<DIM, WK>(xr, ss, w, yr, eps);
   }
 }
 

@@ -14,24 +14,7 @@
 
 bool nx_pdl_enabled = false;
 
-#define CK(x)                                                                                   \
-  do {                                                                                          \
-    cudaError_t e_ = (x);                                                                       \
-    if (e_ != cudaSuccess) {                                                                    \
-      fprintf(stderr, "CUDA error %s at %s:%d: %s\n", cudaGetErrorString(e_), __FILE__, __LINE__, #x); \
-      exit(1);                                                                                  \
-    }                                                                                           \
-  } while (0)
-
-static __device__ __forceinline__ uint64_t mix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-static __device__ __forceinline__ float unif(uint64_t seed, int64_t i) {  // [0, 1)
-  return (float)(mix64(seed * 0x100000001B3ull + (uint64_t)i) >> 40) * (1.f / 16777216.f);
-}
+#include "micro_common.cuh"
 __global__ void init_x(float *x, int64_t n, uint64_t seed) {
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
     x[i] = 2.f * unif(seed, i) - 1.f;

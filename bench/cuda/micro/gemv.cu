@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <functional>
 
-#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("{\"error\": \"%s line %d\"}\n", cudaGetErrorString(e_), __LINE__); exit(1); } } while (0)
+#include "micro_common.cuh"
 
 struct Bufs {
   std::vector<uint32_t *> qw;
