@@ -107,7 +107,7 @@ struct nx_cuda_model_def {
   // writes logits of rows [first, first + rows) as [rows, vocab] to st->logits. Host scalars never depend
   // on pos, so a captured n = 1 forward is valid for every decode step.
   void (*forward)(nx_cuda_state *st, int32_t n, int32_t first, int32_t rows);
-  int64_t mm_xh_width;    // widest K of the O3 prefill matmuls (0: they are not used, no workspace)
+  int64_t mm_xh_width;    // widest K of the nx_mm_q4 / nx_mm_f16 prefill matmuls (0: none, no workspace)
 };
 
 // Defined by the generated plan source.

@@ -60,19 +60,6 @@ __global__ void __launch_bounds__(256) nx_gemv_q4h(const float *__restrict__ x, 
   __shared__ uint4 xs[K / 8];
   const int lane = threadIdx.x & 31;
   const int row0 = (blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5)) * R;
-  // Weights do not depend on the previous kernel: start pulling this lane's first groups into L2 while it ends.
-  if (row0 < NOUT && lane < NG) {
-#pragma unroll
-    for (int a = 0; a < A; ++a) {
-      const int64_t row = (GLU && a >= R) ? (int64_t)NOUT + min(row0 + a % R, NOUT - 1) : (int64_t)min(row0 + a % R, NOUT - 1);
-      asm volatile("prefetch.global.L2 [%0];" ::"l"((const uint4 *)qw + row * NG + lane));
-    }
-  }
-  nx_grid_dependency_wait();
-  nx_grid_launch_dependents();
-  nx_stage_x_h<K>(x, xs);
-  __syncthreads();
-  if (row0 >= NOUT) return;
   // Rows past NOUT (last warp only) read row NOUT - 1 again and are never written: no branch in the loop.
   int64_t rows[A];
 #pragma unroll
@@ -80,6 +67,16 @@ __global__ void __launch_bounds__(256) nx_gemv_q4h(const float *__restrict__ x, 
     const int r = min(row0 + a % R, NOUT - 1);
     rows[a] = (GLU && a >= R) ? (int64_t)NOUT + r : (int64_t)r;
   }
+  // Weights do not depend on the previous kernel: start pulling this lane's first groups into L2 while it ends.
+  if (row0 < NOUT && lane < NG) {
+#pragma unroll
+    for (int a = 0; a < A; ++a) asm volatile("prefetch.global.L2 [%0];" ::"l"((const uint4 *)qw + rows[a] * NG + lane));
+  }
+  nx_grid_dependency_wait();
+  nx_grid_launch_dependents();
+  nx_stage_x_h<K>(x, xs);
+  __syncthreads();
+  if (row0 >= NOUT) return;
   const uint4 *w4p = (const uint4 *)qw;
   float acc[A];
 #pragma unroll

@@ -139,7 +139,7 @@ __global__ void __launch_bounds__(128) nx_gemv_qnk_glu(const float *__restrict__
   }
 }
 
-// ---------------- decode GEMV v2 (opt O3): several rows per warp share the activation registers ----------------
+// ---------------- decode GEMV v2 (O2/O3 fallback for K > NX_GEMV_Q4H_MAX_K): several rows per warp share the activation registers ----------------
 // v1 above reloads the 32 activations of a group (128 B of f32, from L1) for every 16 B of packed weights,
 // which makes the GEMV L1-bound long before HBM is busy. Here each lane loads a group's activations once and
 // applies them to R rows (R = 1, 2, 4, chosen by the renderer so small N still fills the GPU). GLU = 0: plain
@@ -218,7 +218,7 @@ __global__ void __launch_bounds__(128) nx_gemv_q4nk_r(const float *__restrict__ 
   nx_gemv_rows_store<NOUT, BK, R, GLU>(acc, row0, lane, bias, y);
 }
 
-#include "nx_cuda_gemv.cuh"  // v3 q4 GEMV (O3): f16 activations, half2 dequantisation
+#include "nx_cuda_gemv.cuh"  // v3 q4 GEMV (O2/O3): f16 activations, half2 dequantisation
 
 // ---------------- decode GEMV, unquantised weights [N, K]: one warp per row, 128-bit loads ----------------
 template <int N, int K, int WK, int BK>
@@ -383,7 +383,7 @@ __global__ void __launch_bounds__(128) nx_mm_tc(const float *__restrict__ x, con
   }
 }
 
-// ---------------- prefill matmul v2 (opt O3): 128 x 128 tiles, loads of the next K step overlap the MMAs ----------------
+// ---------------- prefill matmul v2 (O2/O3, schemes nx_mm_q4/f16 do not cover): 128 x 128 tiles, loads of the next K step overlap the MMAs ----------------
 // 8 warps, each a 32 x 64 sub-tile (2 x 4 wmma fragments). The next K step's activations and packed weights
 // are fetched into registers while the tensor cores work on the current step, then converted into the other
 // shared-memory buffer: one barrier per K step. Same math as nx_mm_tc (f16 inputs, f32 accumulation).
@@ -625,9 +625,9 @@ __global__ void __launch_bounds__(32) nx_attn_combine(const float *__restrict__ 
   }
 }
 
-#include "nx_cuda_attn.cuh"  // decode attention with the split combine fused in (O3)
+#include "nx_cuda_attn.cuh"  // decode attention with the split combine fused in (O2/O3)
 
-// ---------------- RoPE fused with the KV-cache append (opt O3) ----------------
+// ---------------- RoPE fused with the KV-cache append (O2/O3) ----------------
 // One thread per (token, head, lane pair) of the fused qkv row: q and k heads rotate in place exactly as
 // ropeKernel does (rotate-half, angle (float)(pos + t) * inv_freq[i], only the first RD lanes), and k / v
 // heads are written to the cache at position pos + t as kvAppendKernel does. Saves a launch per layer.

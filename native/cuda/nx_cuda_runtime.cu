@@ -57,8 +57,9 @@ struct nxmlc_model {
   std::vector<float *> scratch;     // device
   float *kv = nullptr;
   float *logits = nullptr;          // device [kLogitRows, V]
-  float *attn_ws = nullptr;
-  half *mm_xh = nullptr;            // device [chunk, def->mm_xh_width] (null when the library has no O3 matmul)
+  float *attn_ws = nullptr;         // device: split-K partials, then attn_cnt
+  int32_t *attn_cnt = nullptr;      // device [q_heads] arrival counters, inside the attn_ws allocation
+  half *mm_xh = nullptr;            // device [chunk, def->mm_xh_width] (null when the library has no mma.sync matmul)
   int32_t *d_tokens = nullptr;      // device [chunk]
   int32_t *d_pos = nullptr;         // device: pos, step (2 ints)
   int32_t *d_out = nullptr;         // device [cap] generated tokens
@@ -79,9 +80,8 @@ struct nxmlc_model {
   int32_t check(cudaError_t e, const char *what) { return e == cudaSuccess ? NX_OK : fail(NX_CUDA, cuda_msg(e, what)); }
 
   nx_cuda_state state() {
-    const size_t ws_floats = (size_t)def->q_heads * kMaxSplits * (def->head_dim + 2);
     return nx_cuda_state{params.data(), scratch.data(), kv, cap, d_tokens, d_pos, logits, attn_ws, splits, stream,
-                         reinterpret_cast<int32_t *>(attn_ws + ws_floats), mm_xh};
+                         attn_cnt, mm_xh};
   }
 };
 
@@ -162,7 +162,10 @@ NXMLC_API nxmlc_model *nxmlc_create(int32_t num_threads, int32_t context_window_
   // Split-K partials, then one int32 arrival counter per head (zeroed once; the kernel that uses them resets them).
   const size_t ws_floats = (size_t)def->q_heads * kMaxSplits * (def->head_dim + 2);
   if (e == cudaSuccess) e = cudaMalloc(&m->attn_ws, sizeof(float) * ws_floats + sizeof(int32_t) * (size_t)def->q_heads);
-  if (e == cudaSuccess) e = cudaMemset(m->attn_ws + ws_floats, 0, sizeof(int32_t) * (size_t)def->q_heads);
+  if (e == cudaSuccess) {
+    m->attn_cnt = reinterpret_cast<int32_t *>(m->attn_ws + ws_floats);
+    e = cudaMemset(m->attn_cnt, 0, sizeof(int32_t) * (size_t)def->q_heads);
+  }
   if (e == cudaSuccess) e = cudaMalloc(&m->d_tokens, sizeof(int32_t) * (size_t)chunk);
   if (e == cudaSuccess) e = cudaMalloc(&m->d_pos, sizeof(int32_t) * 2);
   if (e == cudaSuccess) e = cudaMalloc(&m->d_out, sizeof(int32_t) * (size_t)m->cap);

@@ -59,7 +59,8 @@ function q4hGemv(nOut: number, k: number, scaleKind: string, biasKind: string, g
 }
 
 /**
- * A launch with programmatic dependent launch (O3 kernels that call nx_grid_dependency_wait first; see nx_cuda.h):
+ * A launch with programmatic dependent launch (second-generation kernels, which call nx_grid_dependency_wait first;
+ * see nx_cuda.h):
  * the kernel's blocks may be scheduled while the previous kernel finishes.
  */
 function pdlLaunch(kernel: string, grid: string, block: string, args: string): string {
@@ -197,6 +198,7 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
     const rows = `(int32_t)(${hostExpr(s.scalars[0])})`;
     const N = m.n;
     const K = m.k;
+    // 4-bit group-32 NK weights: the second generation's GEMV and prefill matmul.
     const q4v2 = opts.v2 && wk === 1 && bits === 4 && group === 32 && K % 32 === 0;
     let gemv: string;
     if (q4v2 && K <= GEMV_Q4H_MAX_K) {
@@ -207,10 +209,9 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
     } else if (wk === 0) gemv = `nx_gemv_dense<${N}, ${K}, ${scaleKind}, ${biasKind}><<<${Math.ceil(N / 4)}, 128, 0, stream>>>(${x}, ${w}, ${bias}, ${y});`;
     else if (wk === 1) gemv = `nx_gemv_qnk<${N}, ${K}, ${bits}, ${group}, ${scaleKind}, ${biasKind}><<<${Math.ceil(N / 4)}, 128, 0, stream>>>(${x}, (const uint32_t*)${w}, ${sc}, ${bias}, ${y});`;
     else gemv = `nx_gemv_qkn<${N}, ${K}, ${bits}, ${group}, ${scaleKind}, ${biasKind}><<<${Math.ceil(N / 32)}, dim3(32, 8), 0, stream>>>(${x}, (const uint32_t*)${w}, ${sc}, ${bias}, ${y});`;
-    const q4mm = opts.v2 && wk === 1 && bits === 4 && group === 32 && K % 32 === 0;
     const f16mm = opts.v2 && wk === 0 && q.modelDtype === 'f16' && K % 8 === 0;
-    if (q4mm || f16mm) mmXhWidth = Math.max(mmXhWidth, K);
-    const mm = q4mm
+    if (q4v2 || f16mm) mmXhWidth = Math.max(mmXhWidth, K);
+    const mm = q4v2
       ? `nx_mm_q4_launch<${N}, ${K}, ${scaleKind}, ${biasKind}>(${x}, (const uint32_t*)${w}, ${sc}, ${bias}, ${y}, M, st->mm_xh, stream);`
       : f16mm
       ? `nx_mm_f16_launch<${N}, ${K}, NX_F16, ${biasKind}>(${x}, ${w}, ${bias}, ${y}, M, st->mm_xh, stream);`
@@ -276,7 +277,7 @@ export function renderLibraryCuda(plan: Plan, info: CudaLibraryInfo, opts: CudaR
         i++;
         continue;
       }
-      // RoPE + KV append in one launch (O3).
+      // RoPE + KV append in one launch (second generation).
       const rope = opts.v2 ? /^rope_hq(\d+)_hkv(\d+)_d(\d+)_r(\d+)$/.exec(s.kernel.name) : null;
       if (rope && next && next.kernel.name === `kv_append_hq${rope[1]}_hkv${rope[2]}_d${rope[3]}` && sameRef(s.bufs[0], next.bufs[0]) &&
         Number(rope[3]) % 2 === 0 && Number(rope[4]) % 2 === 0) {
